@@ -1,0 +1,25 @@
+namespace Ovnsim.Cli;
+
+/// <summary>The help text.</summary>
+internal static class Usage
+{
+    public const string Text = """
+        ovnsim: a software datapath simulator for OVN (NB database -> logical flows -> OpenFlow -> packets)
+
+        usage: ovnsim COMMAND [OPTIONS]
+
+        commands:
+          demo                    run the built-in seed scenario (Neutron floating-IP port forwarding)
+          nb show --nb FILE       print what 'ovn-nbctl show' prints for an NB database
+          db summary --db FILE    load any OVSDB file (NB, SB, Open_vSwitch) and list its tables and row counts
+
+        database options:
+          --nb FILE    OVN_Northbound: a standalone or clustered database file, or a file of ovn-nbctl commands
+          --sb FILE    OVN_Southbound database file
+          --ovs FILE   Open_vSwitch database file of one chassis
+          --db FILE    any database file
+
+        exit status: 0 done, 1 bad input (the message names the file and where), 2 bad command line
+
+        """;
+}
