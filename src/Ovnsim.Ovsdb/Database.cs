@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ovnsim.Ovsdb.Ordering;
 using Ovnsim.Ovsdb.Schema;
 using Ovnsim.Ovsdb.Values;
 
@@ -90,7 +91,10 @@ public sealed class Database
                 throw new OvsdbDataException($"{where}: table {member.Name}: object expected");
             }
 
-            foreach (var rowJson in member.Value.EnumerateObject())
+            // ovsdb-server parses the object into a shash and applies its rows in that hash order, which decides
+            // where new rows land in the table's hmap; do the same so listing order follows the server's.
+            var rows = OvsHmap.Order(member.Value.EnumerateObject().ToList(), r => OvsHash.String(r.Name));
+            foreach (var rowJson in rows)
             {
                 ApplyRow(table, rowJson.Name, rowJson.Value, isDiff, where);
             }
@@ -145,6 +149,15 @@ public sealed class Database
             {
                 row.Set(column, DatumJson.Parse(col.Value, column.Type, place));
             }
+        }
+    }
+
+    /// <summary>Replays the copy ovsdb-server makes of a raft snapshot into the live database (see <see cref="Table.ServerOrder"/>).</summary>
+    internal void RebuildServerOrder()
+    {
+        foreach (var table in _tables.Values)
+        {
+            table.RebuildServerOrder();
         }
     }
 

@@ -80,6 +80,7 @@ public static class DatabaseFile
 
         var db = new Database(ParseSchema(reader, first, prevData[0])) { Source = name };
         Apply(reader, first, db, prevData[1]);
+        db.RebuildServerOrder();
         ulong prevIndex = header.TryGetProperty("prev_index", out var pi) ? pi.GetUInt64() : 0;
 
         var entries = new SortedDictionary<ulong, (OvsdbLogRecord Record, JsonDocument Doc)>();

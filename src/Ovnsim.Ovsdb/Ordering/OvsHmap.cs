@@ -34,6 +34,23 @@ public sealed class OvsHmap<T>
         }
     }
 
+    /// <summary>Removes an element as <c>hmap_remove</c> does (the table never shrinks); false when absent.</summary>
+    public bool Remove(T item, uint hash)
+    {
+        var bucket = _buckets[hash & (uint)Mask];
+        for (int i = 0; i < bucket.Count; i++)
+        {
+            if (EqualityComparer<T>.Default.Equals(bucket[i].Item, item))
+            {
+                bucket.RemoveAt(i);
+                _count--;
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The elements in <c>HMAP_FOR_EACH</c> order.</summary>
     public IEnumerable<T> Iterate()
     {
