@@ -1,0 +1,85 @@
+using Ovnsim.Cli;
+
+namespace Ovnsim.Tests;
+
+/// <summary>The command line: output, messages and exit statuses.</summary>
+public sealed class CliTests
+{
+    [Fact]
+    public void Nb_show_prints_the_reference_and_exits_0()
+    {
+        var (code, stdout, stderr) = Run("nb", "show", "--nb", TestData.Seed("nb.db"));
+        Assert.Equal(0, code);
+        Assert.Equal(File.ReadAllText(TestData.Seed("nbctl-show.txt")), stdout);
+        Assert.Empty(stderr);
+    }
+
+    [Fact]
+    public void Nb_show_reads_a_command_file_given_as_nb()
+    {
+        var (code, stdout, _) = Run("nb", "show", $"--nb={TestData.Seed("seed.nbctl")}");
+        Assert.Equal(0, code);
+        Assert.Contains("(aka vm2p)", stdout, StringComparison.Ordinal);
+        Assert.Contains("gateway chassis: [hv1]", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_bad_file_is_one_line_on_stderr_and_exit_1()
+    {
+        string path = TestData.Scratch("OVSDB JSON 5 0000000000000000000000000000000000000000\nhello"u8.ToArray());
+        var (code, stdout, stderr) = Run("nb", "show", "--nb", path);
+        Assert.Equal(1, code);
+        Assert.Empty(stdout);
+        Assert.StartsWith($"ovnsim: {path}: record 1 at byte offset 0: ", stderr, StringComparison.Ordinal);
+        Assert.Single(stderr.TrimEnd('\n').Split('\n'));
+    }
+
+    [Fact]
+    public void A_missing_file_is_exit_1()
+    {
+        var (code, _, stderr) = Run("nb", "show", "--nb", "/nonexistent/nb.db");
+        Assert.Equal(1, code);
+        Assert.Contains("/nonexistent/nb.db: cannot open", stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { "frob" }, "unknown command 'frob'")]
+    [InlineData(new[] { "nb", "show" }, "'nb show' needs --nb FILE")]
+    [InlineData(new[] { "nb", "show", "--nb" }, "option --nb needs a value")]
+    [InlineData(new[] { "nb", "show", "--bogus", "x" }, "unknown option --bogus")]
+    public void Usage_errors_exit_2(string[] args, string message)
+    {
+        var (code, _, stderr) = Run(args);
+        Assert.Equal(2, code);
+        Assert.Contains(message, stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Demo_runs_without_arguments_and_shows_the_port_forwarding()
+    {
+        var (code, stdout, stderr) = Run("demo");
+        Assert.Equal(0, code);
+        Assert.Empty(stderr);
+        Assert.Contains("172.24.4.111:2222", stdout, StringComparison.Ordinal);
+        Assert.Contains("10.0.0.12:22", stdout, StringComparison.Ordinal);
+        Assert.Contains("switch ", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Db_summary_counts_rows()
+    {
+        var (code, stdout, _) = Run("db", "summary", "--db", TestData.Seed("sb.db"));
+        Assert.Equal(0, code);
+        Assert.StartsWith("OVN_Southbound 20.27.0\n", stdout, StringComparison.Ordinal);
+        // 221 rows: dump-flows shows 286 because flows on a datapath group print once per datapath.
+        Assert.Matches(@"Logical_Flow\s+221 rows", stdout);
+    }
+
+    private static (int Code, string Stdout, string Stderr) Run(params string[] args)
+    {
+        var stdout = new StringWriter { NewLine = "\n" };
+        var stderr = new StringWriter { NewLine = "\n" };
+        int code = Program.Run(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+}
