@@ -85,6 +85,21 @@ public sealed class DatabaseFileTests
     }
 
     [Fact]
+    public void A_malformed_raft_record_is_an_error_naming_it()
+    {
+        byte[] file = File.ReadAllBytes(TestData.Path("nb-raft-log.db"));
+        var header = TestData.Records(file)[0];
+        byte[] headerRecord = file[..(header.HeaderLength + header.BodyLength)];
+        byte[] body = Encoding.UTF8.GetBytes("{\"commit_index\": \"soon\"}\n");
+        byte[] bad = [.. Encoding.ASCII.GetBytes($"OVSDB CLUSTER {body.Length} {Convert.ToHexStringLower(SHA1.HashData(body))}\n"), .. body];
+
+        var e = Assert.Throws<OvsdbFileException>(() => DatabaseFile.Load(TestData.Scratch([.. headerRecord, .. bad])));
+
+        Assert.Equal(2, e.Record);
+        Assert.Contains("bad raft record", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_changed_byte_is_an_error_naming_the_file_record_and_offset()
     {
         byte[] file = File.ReadAllBytes(TestData.Seed("nb-txnlog.db"));

@@ -90,32 +90,14 @@ public static class DatabaseFile
             while (reader.Next() is { } record)
             {
                 var doc = Parse(reader, record);
-                var json = doc.RootElement;
-                if (json.TryGetProperty("commit_index", out var ci))
+                try
                 {
-                    commitIndex = Math.Max(commitIndex, ci.GetUInt64());
-                    doc.Dispose();
+                    ReadRaftRecord(reader, record, doc, entries, prevIndex, ref commitIndex);
                 }
-                else if (json.TryGetProperty("index", out var ix) && ix.GetUInt64() is var index and > 0
-                         && !json.TryGetProperty("vote", out _) && !json.TryGetProperty("leader", out _))
-                {
-                    if (index <= prevIndex)
-                    {
-                        throw reader.Error(record.Number, record.Offset,
-                            $"entry index {index} is not after the snapshot's index {prevIndex}");
-                    }
-
-                    foreach (var later in entries.Keys.Where(k => k >= index).ToList())
-                    {
-                        entries[later].Doc.Dispose();
-                        entries.Remove(later);
-                    }
-
-                    entries[index] = (record, doc);
-                }
-                else
+                catch (Exception e) when (e is InvalidOperationException or FormatException)
                 {
                     doc.Dispose();
+                    throw reader.Error(record.Number, record.Offset, $"bad raft record: {e.Message}");
                 }
             }
 
@@ -172,6 +154,38 @@ public static class DatabaseFile
         }
 
         return db;
+    }
+
+    private static void ReadRaftRecord(OvsdbLogReader reader, OvsdbLogRecord record, JsonDocument doc,
+        SortedDictionary<ulong, (OvsdbLogRecord Record, JsonDocument Doc)> entries, ulong prevIndex, ref ulong commitIndex)
+    {
+        var json = doc.RootElement;
+        if (json.TryGetProperty("commit_index", out var ci))
+        {
+            commitIndex = Math.Max(commitIndex, ci.GetUInt64());
+            doc.Dispose();
+        }
+        else if (json.TryGetProperty("index", out var ix) && ix.GetUInt64() is var index and > 0
+                 && !json.TryGetProperty("vote", out _) && !json.TryGetProperty("leader", out _))
+        {
+            if (index <= prevIndex)
+            {
+                throw reader.Error(record.Number, record.Offset,
+                    $"entry index {index} is not after the snapshot's index {prevIndex}");
+            }
+
+            foreach (var later in entries.Keys.Where(k => k >= index).ToList())
+            {
+                entries[later].Doc.Dispose();
+                entries.Remove(later);
+            }
+
+            entries[index] = (record, doc);
+        }
+        else
+        {
+            doc.Dispose();
+        }
     }
 
     private static JsonDocument Parse(OvsdbLogReader reader, OvsdbLogRecord record)
