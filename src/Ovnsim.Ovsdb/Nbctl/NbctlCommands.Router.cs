@@ -4,43 +4,7 @@ namespace Ovnsim.Ovsdb.Nbctl;
 
 internal static partial class NbctlCommands
 {
-    private static void LrAdd(NbctlTransaction tx, NbctlCommand cmd)
-    {
-        string? name = cmd.Args.Count == 1 ? cmd.Arg(0) : null;
-        bool mayExist = cmd.Has("--may-exist");
-        bool addDuplicate = cmd.Has("--add-duplicate");
-        if (mayExist && addDuplicate)
-        {
-            throw new FormatException("--may-exist and --add-duplicate may not be used together");
-        }
-
-        if (name is not null)
-        {
-            if (!addDuplicate && tx.Db.GetTable("Logical_Router").Rows.Any(lr => lr.GetString("name") == name))
-            {
-                if (mayExist)
-                {
-                    return;
-                }
-
-                throw new FormatException($"{name}: a router with this name already exists");
-            }
-        }
-        else if (mayExist)
-        {
-            throw new FormatException("--may-exist requires specifying a name");
-        }
-        else if (addDuplicate)
-        {
-            throw new FormatException("--add-duplicate requires specifying a name");
-        }
-
-        var lr = tx.Insert("Logical_Router");
-        if (name is not null)
-        {
-            NbctlTransaction.SetString(lr, "name", name);
-        }
-    }
+    private static void LrAdd(NbctlTransaction tx, NbctlCommand cmd) => AddNamed(tx, cmd, "Logical_Router", "router");
 
     private static void LrpAdd(NbctlTransaction tx, NbctlCommand cmd)
     {

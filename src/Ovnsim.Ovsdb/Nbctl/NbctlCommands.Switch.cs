@@ -8,7 +8,10 @@ internal static partial class NbctlCommands
     private static readonly string[] KnownLspTypes =
         ["", "l2gateway", "localnet", "localport", "router", "vtep", "external", "virtual", "remote"];
 
-    private static void LsAdd(NbctlTransaction tx, NbctlCommand cmd)
+    private static void LsAdd(NbctlTransaction tx, NbctlCommand cmd) => AddNamed(tx, cmd, "Logical_Switch", "switch");
+
+    /// <summary>ls-add and lr-add: a named (or unnamed) switch or router, with --may-exist and --add-duplicate.</summary>
+    private static void AddNamed(NbctlTransaction tx, NbctlCommand cmd, string table, string kind)
     {
         string? name = cmd.Args.Count == 1 ? cmd.Arg(0) : null;
         bool mayExist = cmd.Has("--may-exist");
@@ -20,14 +23,14 @@ internal static partial class NbctlCommands
 
         if (name is not null)
         {
-            if (!addDuplicate && tx.Db.GetTable("Logical_Switch").Rows.Any(ls => ls.GetString("name") == name))
+            if (!addDuplicate && tx.Db.GetTable(table).Rows.Any(r => r.GetString("name") == name))
             {
                 if (mayExist)
                 {
                     return;
                 }
 
-                throw new FormatException($"{name}: a switch with this name already exists");
+                throw new FormatException($"{name}: a {kind} with this name already exists");
             }
         }
         else if (mayExist)
@@ -39,10 +42,10 @@ internal static partial class NbctlCommands
             throw new FormatException("--add-duplicate requires specifying a name");
         }
 
-        var ls = tx.Insert("Logical_Switch");
+        var row = tx.Insert(table);
         if (name is not null)
         {
-            NbctlTransaction.SetString(ls, "name", name);
+            NbctlTransaction.SetString(row, "name", name);
         }
     }
 
