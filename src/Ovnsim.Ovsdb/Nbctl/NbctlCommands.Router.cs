@@ -288,20 +288,6 @@ internal static partial class NbctlCommands
         return null;
     }
 
-    private static void LrLbAdd(NbctlTransaction tx, NbctlCommand cmd)
-    {
-        var lr = tx.Router(cmd.Arg(0))!;
-        var lb = tx.LoadBalancer(cmd.Arg(1))!;
-        if (lr["load_balancer"].Contains(Atom.FromUuid(lb.Uuid)))
-        {
-            if (cmd.Has("--may-exist"))
-            {
-                return;
-            }
-
-            throw new FormatException($"{UuidText.Format(lb.Uuid)} : a load balancer with this UUID already exists");
-        }
-
-        NbctlTransaction.AddReference(lr, "load_balancer", lb);
-    }
+    private static void LrLbAdd(NbctlTransaction tx, NbctlCommand cmd) =>
+        AttachLoadBalancer(tx.Router(cmd.Arg(0))!, tx.LoadBalancer(cmd.Arg(1))!, cmd);
 }

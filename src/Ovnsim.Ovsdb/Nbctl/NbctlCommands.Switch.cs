@@ -263,11 +263,13 @@ internal static partial class NbctlCommands
         Database.Write(lsp, "enabled", Datum.Scalar(Atom.FromBoolean(enabled)));
     }
 
-    private static void LsLbAdd(NbctlTransaction tx, NbctlCommand cmd)
+    private static void LsLbAdd(NbctlTransaction tx, NbctlCommand cmd) =>
+        AttachLoadBalancer(tx.Switch(cmd.Arg(0))!, tx.LoadBalancer(cmd.Arg(1))!, cmd);
+
+    /// <summary>ls-lb-add and lr-lb-add: add the balancer to the datapath's <c>load_balancer</c> set once.</summary>
+    private static void AttachLoadBalancer(Row datapath, Row lb, NbctlCommand cmd)
     {
-        var ls = tx.Switch(cmd.Arg(0))!;
-        var lb = tx.LoadBalancer(cmd.Arg(1))!;
-        if (ls["load_balancer"].Contains(Atom.FromUuid(lb.Uuid)))
+        if (datapath["load_balancer"].Contains(Atom.FromUuid(lb.Uuid)))
         {
             if (cmd.Has("--may-exist"))
             {
@@ -277,6 +279,6 @@ internal static partial class NbctlCommands
             throw new FormatException($"{UuidText.Format(lb.Uuid)} : a load balancer with this UUID already exists");
         }
 
-        NbctlTransaction.AddReference(ls, "load_balancer", lb);
+        NbctlTransaction.AddReference(datapath, "load_balancer", lb);
     }
 }
