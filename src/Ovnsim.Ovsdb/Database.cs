@@ -182,7 +182,7 @@ public sealed class Database
                 foreach (var row in table.UnorderedRows)
                 {
                     var datum = row[column];
-                    foreach (var (bt, atoms) in refs.Select(r => (r, r == column.Type.Key ? datum.Keys.ToArray() : datum.Values.ToArray())))
+                    foreach (var bt in refs)
                     {
                         if (bt.RefType != RefType.Strong)
                         {
@@ -190,7 +190,7 @@ public sealed class Database
                         }
 
                         var target = GetTable(bt.RefTable!);
-                        foreach (var atom in atoms)
+                        foreach (var atom in bt == column.Type.Key ? datum.Keys : datum.Values)
                         {
                             if (target.Find(atom.Uuid) is null)
                             {

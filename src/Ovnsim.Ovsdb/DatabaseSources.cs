@@ -42,7 +42,7 @@ public static class DatabaseSources
         }
         catch (ArgumentException e)
         {
-            throw new OvsdbFileException(db.Source, e.Message.Replace(db.Source + ": ", "", StringComparison.Ordinal));
+            throw new OvsdbFileException(db.Source, e.Message);
         }
     }
 

@@ -27,8 +27,7 @@ public abstract class TypedDatabase
     {
         if (database.Schema.Name != schemaName)
         {
-            throw new ArgumentException(
-                $"{database.Source}: this is a {database.Schema.Name} database, not {schemaName}");
+            throw new ArgumentException($"this is a {database.Schema.Name} database, not {schemaName}");
         }
 
         Database = database;

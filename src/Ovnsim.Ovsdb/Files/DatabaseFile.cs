@@ -126,8 +126,7 @@ public static class DatabaseFile
                     if (data[0].ValueKind != JsonValueKind.Null)
                     {
                         // A schema conversion: the new schema replaces the old, the entry's data is the whole database.
-                        var converted = new Database(ParseSchema(reader, record, data[0])) { Source = name };
-                        db = converted;
+                        db = new Database(ParseSchema(reader, record, data[0])) { Source = name };
                     }
 
                     txn = data[1];

@@ -235,7 +235,7 @@ internal static partial class NbctlCommands
         {
             foreach (var (column, key) in ids)
             {
-                var matches = table.Rows.Where(r => key is null
+                var matches = table.UnorderedRows.Where(r => key is null
                     ? r[column].Count == 1 && r[column].Keys[0].ToString() == id
                     : r[column].Get(key) == id).ToList();
                 if (matches.Count > 1)

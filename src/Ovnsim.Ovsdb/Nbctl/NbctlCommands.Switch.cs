@@ -23,7 +23,7 @@ internal static partial class NbctlCommands
 
         if (name is not null)
         {
-            if (!addDuplicate && tx.Db.GetTable(table).Rows.Any(r => r.GetString("name") == name))
+            if (!addDuplicate && tx.Db.GetTable(table).UnorderedRows.Any(r => r.GetString("name") == name))
             {
                 if (mayExist)
                 {

@@ -64,7 +64,8 @@ internal sealed class NbctlTransaction
         var row = isUuid ? t.Find(uuid) : null;
         if (row is null)
         {
-            foreach (var candidate in t.Rows)
+            // Several rows of one name: an error where ovn-nbctl makes it one, else the first in UUID order.
+            foreach (var candidate in t.UnorderedRows)
             {
                 if (candidate.GetString(nameColumn) != id)
                 {
@@ -76,7 +77,10 @@ internal sealed class NbctlTransaction
                     throw new FormatException($"Multiple {plural} named '{id}'.  Use a UUID.");
                 }
 
-                row ??= candidate;
+                if (row is null || UuidText.Compare(candidate.Uuid, row.Uuid) < 0)
+                {
+                    row = candidate;
+                }
             }
         }
 
@@ -103,12 +107,12 @@ internal sealed class NbctlTransaction
 
     /// <summary>The switch whose <c>ports</c> holds the port.</summary>
     public Row SwitchOf(Row lsp) =>
-        Db.GetTable("Logical_Switch").Rows.FirstOrDefault(ls => ls["ports"].Contains(Atom.FromUuid(lsp.Uuid)))
+        Db.GetTable("Logical_Switch").UnorderedRows.FirstOrDefault(ls => ls["ports"].Contains(Atom.FromUuid(lsp.Uuid)))
         ?? throw new FormatException($"logical port {lsp.GetString("name")} is not part of any logical switch");
 
     /// <summary>The router whose <c>ports</c> holds the port.</summary>
     public Row RouterOf(Row lrp) =>
-        Db.GetTable("Logical_Router").Rows.FirstOrDefault(lr => lr["ports"].Contains(Atom.FromUuid(lrp.Uuid)))
+        Db.GetTable("Logical_Router").UnorderedRows.FirstOrDefault(lr => lr["ports"].Contains(Atom.FromUuid(lrp.Uuid)))
         ?? throw new FormatException($"logical port {lrp.GetString("name")} is not part of any logical router");
 
     public static void SetString(Row row, string column, string? value) =>
