@@ -1,8 +1,11 @@
 using System.Reflection;
+using Ovnsim.Northd;
+using Ovnsim.Northd.Southbound;
 using Ovnsim.Ovsdb;
 using Ovnsim.Ovsdb.Files;
 using Ovnsim.Ovsdb.Nbctl;
 using Ovnsim.Ovsdb.Northbound;
+using Ovnsim.Ovsdb.Southbound;
 
 namespace Ovnsim.Cli;
 
@@ -15,6 +18,44 @@ internal static class Commands
         var nb = DatabaseSources.LoadNorthbound(line.Require("--nb", "nb show"));
         ReportWarnings(nb.Database, stderr);
         stdout.Write(NbctlShow.Render(nb));
+        return 0;
+    }
+
+    /// <summary>
+    /// <c>ovnsim lflows (--nb FILE [--sb FILE] | --sb FILE)</c>: what <c>ovn-sbctl dump-flows</c> prints, for the
+    /// flows northd compiles from the NB database or, with an SB database alone, for that database's own flows.
+    /// </summary>
+    public static int Lflows(CommandLine line, TextWriter stdout, TextWriter stderr)
+    {
+        string? nbPath = line.Get("--nb");
+        string? sbPath = line.Get("--sb");
+        if (nbPath is null && sbPath is null)
+        {
+            throw new UsageException("lflows needs --nb FILE (and optionally --sb FILE) or --sb FILE");
+        }
+
+        SouthboundDatabase? sb = null;
+        if (sbPath is not null)
+        {
+            sb = DatabaseSources.LoadSouthbound(sbPath);
+            ReportWarnings(sb.Database, stderr);
+        }
+
+        if (nbPath is null)
+        {
+            stdout.Write(DumpFlows.Render(DumpFlows.FromSouthbound(sb!)));
+            return 0;
+        }
+
+        var nb = DatabaseSources.LoadNorthbound(nbPath);
+        ReportWarnings(nb.Database, stderr);
+        var result = NorthdCompiler.Compile(nb, sb);
+        foreach (string warning in result.Warnings)
+        {
+            stderr.WriteLine($"ovnsim: {warning}");
+        }
+
+        stdout.Write(DumpFlows.Render(result.Listing()));
         return 0;
     }
 

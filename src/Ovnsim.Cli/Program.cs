@@ -35,6 +35,7 @@ internal static class Program
             {
                 ["nb", "show"] => Commands.NbShow(line, stdout, stderr),
                 ["db", "summary"] => Commands.DbSummary(line, stdout, stderr),
+                ["lflows"] => Commands.Lflows(line, stdout, stderr),
                 ["demo"] => Commands.Demo(stdout),
                 _ => throw new UsageException($"unknown command '{string.Join(' ', line.Words)}' (try 'ovnsim --help')"),
             };

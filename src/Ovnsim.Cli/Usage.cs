@@ -11,6 +11,10 @@ internal static class Usage
         commands:
           demo                    run the built-in seed scenario (Neutron floating-IP port forwarding)
           nb show --nb FILE       print what 'ovn-nbctl show' prints for an NB database
+          lflows --nb FILE [--sb FILE]
+                                  compile the NB database as ovn-northd 23.03 does and print what
+                                  'ovn-sbctl dump-flows' prints (--sb: keep that SB's tunnel keys and UUIDs)
+          lflows --sb FILE        print an SB database's own logical flows as 'ovn-sbctl dump-flows' does
           db summary --db FILE    load any OVSDB file (NB, SB, Open_vSwitch) and list its tables and row counts
 
         database options:

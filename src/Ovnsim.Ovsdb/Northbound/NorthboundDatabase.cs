@@ -139,6 +139,9 @@ public sealed class LogicalRouterPort(Row row) : RowView(row)
 
     /// <summary>The peer router port, for router-to-router links, or null.</summary>
     public string? Peer => Row.GetOptionalString("peer");
+
+    /// <summary>Whether the port is enabled (null: unset, which means enabled).</summary>
+    public bool? Enabled => Row.GetOptionalBoolean("enabled");
 }
 
 /// <summary>Gateway_Chassis: one chassis that may host a distributed gateway port, with its priority.</summary>
