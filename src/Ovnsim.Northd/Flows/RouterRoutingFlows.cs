@@ -116,7 +116,7 @@ internal static class RouterRoutingFlows
             }
         }
 
-        foreach (var group in parsed.GroupBy(p => (p.Prefix, p.Plen, p.IsSrc, p.Route.RouteTable)))
+        foreach (var group in parsed.GroupBy(p => (p.Prefix, p.IsV4, p.Plen, p.IsSrc, p.Route.RouteTable)))
         {
             var routes = group.ToList();
             if (routes.Count > 1)
