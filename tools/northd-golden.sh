@@ -13,6 +13,8 @@
 #   nb.db           `ovsdb-client backup` of NB (standalone format)
 #   sb.db           `ovsdb-client backup` of SB
 #   lflows.txt      `ovn-sbctl dump-flows`
+# A line "#! chassis-other-config KEY=VALUE ..." in the command file overrides those keys of the chassis' other_config
+# (to see northd with a chassis that lacks a feature, e.g. ct-no-masked-label=false).
 # In batch mode the sandbox is reused: between topologies every NB row is deleted and northd empties SB.
 set -euo pipefail
 for tool in ovsdb-server ovsdb-tool ovsdb-client ovn-northd ovn-nbctl ovn-sbctl; do
@@ -41,11 +43,14 @@ ovn-northd --detach --no-chdir --pidfile="$tmp/northd.pid" --log-file="$tmp/nort
 # What ovn-controller 23.03.1 (Debian 12) writes into its Chassis row's other_config.
 chassis_config='{ct-no-masked-label="true", datapath-type=system, iface-types="afxdp,afxdp-nonpmd,bareudp,dummy,dummy-internal,dummy-pmd,erspan,geneve,gre,gtpu,internal,ip6erspan,ip6gre,lisp,patch,stt,system,tap,vxlan", is-interconn="false", mac-binding-timestamp="true", ovn-bridge-mappings="physnet1:br-phys", ovn-chassis-mac-mappings="", ovn-cms-options="", ovn-ct-lb-related="true", ovn-enable-lflow-cache="true", ovn-limit-lflow-cache="", ovn-memlimit-lflow-cache-kb="", ovn-monitor-all="false", ovn-trim-limit-lflow-cache="", ovn-trim-timeout-ms="", ovn-trim-wmark-perc-lflow-cache="", port-up-notif="true"}'
 n_chassis=0
-add_chassis() {  # NAME: register it once, with an encap IP of its own
-  ovn-sbctl --db="$sb" --columns=name --bare find Chassis name="$1" | grep -q . && return
+add_chassis() {  # NAME [KEY=VALUE...]: register it once, with an encap IP of its own
+  local name=$1; shift
+  ovn-sbctl --db="$sb" --columns=name --bare find Chassis name="$name" | grep -q . && return
   n_chassis=$((n_chassis + 1))
-  ovn-sbctl --db="$sb" chassis-add "$1" geneve "192.168.0.$n_chassis" \
-    -- set Chassis "$1" hostname="$1" other_config="$chassis_config"
+  ovn-sbctl --db="$sb" chassis-add "$name" geneve "192.168.0.$n_chassis" \
+    -- set Chassis "$name" hostname="$name" other_config="$chassis_config"
+  local kv
+  for kv in "$@"; do ovn-sbctl --db="$sb" set Chassis "$name" "other_config:$kv"; done
 }
 
 run_commands() {  # COMMANDS: one ovn-nbctl invocation per logical line (backslash continuations joined)
@@ -59,18 +64,25 @@ run_commands() {  # COMMANDS: one ovn-nbctl invocation per logical line (backsla
 golden() {  # COMMANDS OUTDIR
   local cmds=$1 out=$2
   mkdir -p "$out"
-  # Start from an empty NB: deleting the root rows garbage-collects the rest.
+  # Start from an empty NB (deleting the root rows garbage-collects the rest) and without chassis.
   ovsdb-client transact "$nb" '["OVN_Northbound",
     {"op":"delete","table":"Logical_Switch","where":[]},
     {"op":"delete","table":"Logical_Router","where":[]},
-    {"op":"delete","table":"Load_Balancer","where":[]}]' >/dev/null
+    {"op":"delete","table":"Load_Balancer","where":[]},
+    {"op":"update","table":"NB_Global","where":[],"row":{"options":["map",[]]}}]' >/dev/null
+  ovsdb-client transact "$sb" '["OVN_Southbound",
+    {"op":"delete","table":"Chassis","where":[]},
+    {"op":"delete","table":"Encap","where":[]}]' >/dev/null
   ovn-nbctl --db="$nb" --timeout=30 --wait=sb sync
   run_commands "$cmds"
   local names
   names=$( { ovn-nbctl --db="$nb" --bare --columns=chassis_name list Gateway_Chassis
              ovn-nbctl --db="$nb" --bare --columns=options list Logical_Switch_Port |
                grep -o 'requested-chassis=[^ ,}]*' | cut -d= -f2 | tr -d '"'; } | sort -u | grep . || echo hv1)
-  for name in $names; do add_chassis "$name"; done
+  local overrides
+  overrides=$(sed -n 's/^#! chassis-other-config //p' "$cmds")
+  # shellcheck disable=SC2086 # the overrides are KEY=VALUE words
+  for name in $names; do add_chassis "$name" $overrides; done
   ovn-nbctl --db="$nb" --timeout=30 --wait=sb sync
   ovsdb-client backup "$nb" OVN_Northbound > "$out/nb.db"
   ovsdb-client backup "$sb" OVN_Southbound > "$out/sb.db"

@@ -51,6 +51,7 @@ public static class NorthdCompiler
                 SwitchPortSecurityFlows.Build(ctx, op);
                 SwitchArpNdResponderFlows.Build(ctx, op);
                 SwitchL2LookupFlows.Build(ctx, op);
+                RouterRoutingFlows.Build(ctx, op);
                 RouterArpResolveFlows.Build(ctx, op);
             }
             else

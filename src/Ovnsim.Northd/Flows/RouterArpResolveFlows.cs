@@ -114,6 +114,16 @@ internal static class RouterArpResolveFlows
             }
 
             AddRouterPeer(ctx, peer, routerPort);
+            if (peer.Od.IsGatewayRouter || peer.CrPort is not null)
+            {
+                // routable_addresses_to_lflows: the other router's routable NAT/VIP addresses.
+                foreach (var laddrs in routerPort.Routables)
+                {
+                    ctx.Add(peer.Od, Stages.LrInArpResolve, 100,
+                        $"outport == {peer.JsonKey} && {Reg.NextHopIpv4} == {{{string.Join(", ", laddrs.Ipv4.Select(a => a.AddrS))}}}",
+                        $"eth.dst = {laddrs.EaS}; next;");
+                }
+            }
         }
     }
 

@@ -34,9 +34,18 @@ internal static class RouterRoutingFlows
         ctx.Add(od, Stages.LrInPolicyEcmp, 0, "1", FlowContext.Drop);
     }
 
-    /// <summary>Per port: the connected routes of a router port's networks.</summary>
+    /// <summary>
+    /// Per port: the connected routes of a router port's networks; for a router-type switch port, routes to the
+    /// routable NAT and VIP addresses of the other routers' gateway ports on the same switch.
+    /// </summary>
     public static void Build(FlowContext ctx, Port op)
     {
+        if (op.IsRouterLsp)
+        {
+            BuildRoutesToRoutables(ctx, op);
+            return;
+        }
+
         if (op.Nbrp is null)
         {
             return;
@@ -62,6 +71,32 @@ internal static class RouterRoutingFlows
         {
             AddRoute(ctx, op.Od, op, ip.AddrS, ip.NetworkS, ip.Plen, null, isSrcRoute: false, isIpv4: false,
                 isDiscard: false, PrioOffsetConnected);
+        }
+    }
+
+    private static void BuildRoutesToRoutables(FlowContext ctx, Port op)
+    {
+        var peer = op.Peer;
+        if (peer?.Nbrp is null || peer.LrpNetworks.Ipv4.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var rp in op.Od.RouterPorts)
+        {
+            if (rp.Peer is not { Nbrp: not null } routerPort || routerPort == peer)
+            {
+                continue;
+            }
+
+            foreach (var laddrs in routerPort.Routables)
+            {
+                foreach (var ip in laddrs.Ipv4)
+                {
+                    AddRoute(ctx, peer.Od, peer, peer.LrpNetworks.Ipv4[0].AddrS, ip.NetworkS, ip.Plen, null,
+                        isSrcRoute: false, isIpv4: true, isDiscard: false, PrioOffsetConnected);
+                }
+            }
         }
     }
 

@@ -60,7 +60,7 @@ internal static class SwitchLoadBalancerFlows
         foreach (var vip in lb.Vips)
         {
             string ipMatch = vip.IsV6 ? "ip6" : "ip4";
-            string action = $"{Reg.ConntrackCommit} = 0; " + VipActions(ctx, vip, lsDatapath: true, out _, out _);
+            string action = VipActions(ctx, vip, lsDatapath: true, out _, out _, prefix: $"{Reg.ConntrackCommit} = 0; ");
             string match = $"ct.new && {ipMatch}.dst == {vip.VipStr}";
             int priority = 110;
             if (vip.PortStr is not null)
@@ -75,14 +75,16 @@ internal static class SwitchLoadBalancerFlows
 
     /// <summary>
     /// northd.c <c>build_lb_vip_actions</c>: <c>ct_lb_mark(backends=…);</c>, or a drop or reject for a VIP without
-    /// backends; on routers also the skip-SNAT and force-SNAT variants.
+    /// backends; on routers also the skip-SNAT and force-SNAT variants. A drop or reject replaces the whole
+    /// action, <paramref name="prefix"/> included, as northd clears its buffer.
     /// </summary>
-    public static string VipActions(FlowContext ctx, LbVip vip, bool lsDatapath, out string skipSnat, out string forceSnat)
+    public static string VipActions(FlowContext ctx, LbVip vip, bool lsDatapath, out string skipSnat, out string forceSnat,
+                                    string prefix = "")
     {
         string ctLb = ctx.Features.CtNoMaskedLabel ? "ct_lb_mark" : "ct_lb";
         bool reject = vip.Backends.Count == 0 && vip.EmptyBackendReject;
         bool drop = vip.Backends.Count == 0 && !vip.EmptyBackendReject;
-        string action = $"{ctLb}(backends={vip.BackendIps}";
+        string action = $"{prefix}{ctLb}(backends={vip.BackendIps}";
         if (reject)
         {
             int table = lsDatapath ? Stages.LsOutQosMark.Table : Stages.LrOutSnat.Table;

@@ -20,6 +20,9 @@ internal sealed record Ipv4NetAddr(uint Addr, int Plen)
 
     public bool Contains(uint addr) => (addr & Mask) == Network;
 
+    public static uint Parse(string text) =>
+        TryParse(text, out uint addr) ? addr : throw new FormatException($"not an IPv4 address: {text}");
+
     public static string Format(uint addr) =>
         $"{addr >> 24}.{(addr >> 16) & 0xff}.{(addr >> 8) & 0xff}.{addr & 0xff}";
 

@@ -12,6 +12,9 @@ internal sealed record LbBackend(string IpStr, bool IsV6, int Port)
 /// <summary>One VIP of a load balancer (lib/lb.h <c>ovn_lb_vip</c> with northd's <c>backend_ips</c>).</summary>
 internal sealed class LbVip
 {
+    /// <summary>The vips map key this VIP was parsed from.</summary>
+    public required string Key { get; init; }
+
     /// <summary>The VIP address, normalized (<c>vip_str</c>).</summary>
     public required string VipStr { get; init; }
 
@@ -115,7 +118,7 @@ internal sealed class NorthdLoadBalancer
             return null;
         }
 
-        var vip = new LbVip { VipStr = vipStr, IsV6 = isV6, Port = port, BackendIps = value, EmptyBackendReject = reject };
+        var vip = new LbVip { Key = key, VipStr = vipStr, IsV6 = isV6, Port = port, BackendIps = value, EmptyBackendReject = reject };
         var errors = new List<string>();
         foreach (string token in value.Split(',', StringSplitOptions.RemoveEmptyEntries))
         {

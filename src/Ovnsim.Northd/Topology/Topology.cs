@@ -47,6 +47,9 @@ internal sealed class Datapath
     /// <summary>Router: its NAT entries (<c>od->nat_entries</c>), valid or not, in NB order.</summary>
     public List<NatEntry> NatEntries { get; } = [];
 
+    /// <summary>Router: the load balancers attached to it, in NB order.</summary>
+    public List<NorthdLoadBalancer> AttachedLoadBalancers { get; } = [];
+
     /// <summary>Router: the load-balancer VIPs (<c>od->lb_ips</c>).</summary>
     public LbIps LbIps { get; } = new();
 
@@ -111,6 +114,12 @@ internal sealed class Port
     public List<LportAddresses> PsAddrs { get; } = [];
 
     public bool HasUnknown { get; set; }
+
+    /// <summary>
+    /// A distributed gateway port's routable addresses (<c>op->routables</c>): NAT external IPs and load-balancer VIPs
+    /// with <c>add_route=true</c>, which routers sharing a switch with it route to and resolve directly.
+    /// </summary>
+    public List<LportAddresses> Routables { get; } = [];
 
     /// <summary>LRP: its MAC and networks, with the link-local address last.</summary>
     public LportAddresses LrpNetworks { get; set; } = new();

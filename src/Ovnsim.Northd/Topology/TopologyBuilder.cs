@@ -1,4 +1,6 @@
+using Ovnsim.Northd.Flows;
 using Ovnsim.Northd.Southbound;
+using Ovnsim.Ovsdb.Ordering;
 using Ovnsim.Ovsdb.Northbound;
 using Ovnsim.Ovsdb.Southbound;
 
@@ -28,6 +30,7 @@ internal sealed class TopologyBuilder
         builder.BuildPorts();
         builder.BuildNatEntries();
         builder.BuildLbReachability();
+        builder.BuildRoutableAddresses();
         builder.ReportUnsimulated();
         return builder._topology;
     }
@@ -165,6 +168,7 @@ internal sealed class TopologyBuilder
                 else
                 {
                     nlb.Routers.Add(od);
+                    od.AttachedLoadBalancers.Add(nlb);
                     od.LbIps.V4.UnionWith(nlb.IpsV4);
                     od.LbIps.V6.UnionWith(nlb.IpsV6);
                     if (nlb.Routable)
@@ -401,6 +405,98 @@ internal sealed class TopologyBuilder
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// <c>assign_routable_addresses</c> with <c>get_nat_addresses(op, routable_only, include_lb_ips)</c>: for each
+    /// distributed gateway port, one entry per distributed NAT rule with add_route, and one "MAC IP…" entry for the
+    /// centralized ones followed by the routable VIPs (in their hash-set order).
+    /// </summary>
+    private void BuildRoutableAddresses()
+    {
+        foreach (var od in _topology.Datapaths.Where(d => !d.IsSwitch))
+        {
+            foreach (var op in od.L3dgwPorts)
+            {
+                if ((od.Nbr!.Nat.Count == 0 && !od.HasLbVip) || !LportAddresses.TryParseMac(op.Nbrp!.Mac, out ulong mac))
+                {
+                    continue;
+                }
+
+                var central = new List<string>();
+                foreach (var nat in od.Nbr.Nat)
+                {
+                    if (nat.Type == "snat" || !FlowContext.GetBool(nat.Options, "add_route", false)
+                        || !Ipv4NetAddr.TryParse(nat.ExternalIp, out _)
+                        || !RouterIpInputFlows.IsNatGatewayPort(new NatEntry(nat), op))
+                    {
+                        continue;
+                    }
+
+                    if (nat.Type == "dnat_and_snat" && nat.LogicalPort is not null && nat.ExternalMac is { } ext)
+                    {
+                        if (LportAddresses.TryParseMac(ext, out ulong extMac))
+                        {
+                            var distributed = new LportAddresses { Ea = extMac };
+                            distributed.Ipv4.Add(new Ipv4NetAddr(Ipv4NetAddr.Parse(nat.ExternalIp), 32));
+                            op.Routables.Add(distributed);
+                        }
+                    }
+                    else if (!op.LrpNetworks.Ipv4.Any(a => a.AddrS == nat.ExternalIp)
+                             && !op.LrpNetworks.Ipv6.Any(a => a.AddrS == nat.ExternalIp))
+                    {
+                        central.Add(nat.ExternalIp);
+                    }
+                }
+
+                central.AddRange(LbIpOrder(od, v6: false, routable: true));
+                central.AddRange(LbIpOrder(od, v6: true, routable: true));
+                if (central.Count > 0 && LportAddresses.ParseLsp(
+                        LportAddresses.FormatMac(mac) + " " + string.Join(' ', central)) is { } parsed)
+                {
+                    op.Routables.Add(parsed);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The iteration order of a router's VIP set (an sset: lib/sset.c, a hash map keyed by <c>hash_string</c>),
+    /// given the order northd inserts them: attached balancers in NB order, each balancer's VIPs in its own set's
+    /// order, which follows its vips smap's order.
+    /// </summary>
+    internal static IReadOnlyList<string> LbIpOrder(Datapath od, bool v6, bool routable)
+    {
+        var inserted = new List<string>();
+        foreach (var lb in od.AttachedLoadBalancers)
+        {
+            if (routable && !lb.Routable)
+            {
+                continue;
+            }
+
+            var vipKeys = OvsHmap.Order(lb.Nb.Vips.Keys.Order(StringComparer.Ordinal).ToList(),
+                k => OvsHash.String(k));
+            var own = new List<string>();
+            foreach (string key in vipKeys)
+            {
+                var vip = lb.Vips.FirstOrDefault(v => v.Key == key);
+                if (vip is not null && vip.IsV6 == v6 && !own.Contains(vip.VipStr))
+                {
+                    own.Add(vip.VipStr);
+                }
+            }
+
+            foreach (string ip in OvsHmap.Order(own, s => OvsHash.String(s)))
+            {
+                if (!inserted.Contains(ip))
+                {
+                    inserted.Add(ip);
+                }
+            }
+        }
+
+        return OvsHmap.Order(inserted, s => OvsHash.String(s));
     }
 
     /// <summary>Rows northd reads that later issues simulate: reported once each, never a crash.</summary>

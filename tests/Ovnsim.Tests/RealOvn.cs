@@ -1,0 +1,70 @@
+using System.Diagnostics;
+
+namespace Ovnsim.Tests;
+
+/// <summary>
+/// Runs the real OVN (Debian's ovn-central 23.03.1) through tools/northd-golden.sh: an nbctl command file in, the
+/// real nb.db, sb.db and <c>ovn-sbctl dump-flows</c> out. CI installs the packages (.ci/run); a machine without
+/// them fails these tests with a message saying so, unless OVNSIM_NO_REAL_OVN=1 opts out explicitly.
+/// </summary>
+internal static class RealOvn
+{
+    /// <summary>Whether the tests that need real OVN were explicitly opted out of.</summary>
+    public static bool OptedOut => Environment.GetEnvironmentVariable("OVNSIM_NO_REAL_OVN") == "1";
+
+    /// <summary>The repository root (where tools/ is), found upward from the test binaries.</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "tools", "northd-golden.sh")))
+                {
+                    return dir.FullName;
+                }
+            }
+
+            throw new InvalidOperationException("tools/northd-golden.sh not found above " + AppContext.BaseDirectory);
+        }
+    }
+
+    /// <summary>Fails clearly when ovn-northd is missing.</summary>
+    public static void RequireInstalled()
+    {
+        if (!File.Exists("/usr/bin/ovn-northd") || !File.Exists("/usr/sbin/ovsdb-server"))
+        {
+            throw new InvalidOperationException(
+                "real OVN is not installed: apt-get install ovn-central (or set OVNSIM_NO_REAL_OVN=1 to skip these tests)");
+        }
+    }
+
+    /// <summary>Builds the commands in real OVN; returns the directory holding nb.db, sb.db and lflows.txt.</summary>
+    public static string RunNorthd(string commands)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "ovnsim-real", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        string file = Path.Combine(dir, "commands.nbctl");
+        File.WriteAllText(file, commands);
+        var start = new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot, "tools", "northd-golden.sh"), file, dir])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        if (!process.WaitForExit(120_000))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("northd-golden.sh did not finish in 120 s");
+        }
+
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"northd-golden.sh failed ({process.ExitCode}):\n{stderr.Result}\n--- commands ---\n{commands}");
+        }
+
+        return dir;
+    }
+}
