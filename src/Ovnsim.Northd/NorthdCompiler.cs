@@ -70,7 +70,13 @@ public static class NorthdCompiler
             SwitchLoadBalancerFlows.Build(ctx, lb);
         }
 
-        return new NorthdResult(topology, ctx.Flows);
+        return new NorthdResult(topology, ctx.Flows)
+        {
+            PortBindings = SouthboundBuilder.PortBindings(topology, sb),
+            MulticastGroups = SouthboundBuilder.MulticastGroups(topology),
+            AddressSets = SouthboundBuilder.AddressSets(topology, sb),
+            LoadBalancers = SouthboundBuilder.LoadBalancers(topology),
+        };
     }
 }
 
@@ -89,6 +95,18 @@ public sealed class NorthdResult
 
     /// <summary>The Datapath_Binding rows, in NB order (switches, then routers).</summary>
     public IReadOnlyList<SbDatapath> Datapaths => [.. _topology.Datapaths.Select(d => d.Sb)];
+
+    /// <summary>The Port_Binding rows.</summary>
+    public required IReadOnlyList<SbPortBinding> PortBindings { get; init; }
+
+    /// <summary>The Multicast_Group rows.</summary>
+    public required IReadOnlyList<SbMulticastGroup> MulticastGroups { get; init; }
+
+    /// <summary>The Address_Set rows northd derives.</summary>
+    public required IReadOnlyList<SbAddressSet> AddressSets { get; init; }
+
+    /// <summary>The SB Load_Balancer rows.</summary>
+    public required IReadOnlyList<SbLoadBalancerRow> LoadBalancers { get; init; }
 
     /// <summary>The flows of each datapath binding.</summary>
     public IReadOnlyDictionary<SbDatapath, IReadOnlyCollection<LogicalFlow>> Flows =>

@@ -54,13 +54,17 @@ public sealed class NorthdDifferentialTests
             var nb = DatabaseSources.LoadNorthbound(Path.Combine(dir, "nb.db"));
             var sb = DatabaseSources.LoadSouthbound(Path.Combine(dir, "sb.db"));
             string expected = File.ReadAllText(Path.Combine(dir, "lflows.txt"));
-            string actual = DumpFlows.Render(NorthdCompiler.Compile(nb, sb).Listing());
-            if (expected == actual)
+            var result = NorthdCompiler.Compile(nb, sb);
+            string actual = DumpFlows.Render(result.Listing());
+            var (realPorts, ourPorts) = NorthdSouthboundTests.PortBindings(result, sb);
+            var (realGroups, ourGroups) = NorthdSouthboundTests.MulticastGroups(result, sb);
+            if (expected == actual && realPorts.SequenceEqual(ourPorts) && realGroups.SequenceEqual(ourGroups))
             {
                 return true;
             }
 
-            string diff = FirstDifferences(expected, actual);
+            string diff = FirstDifferences(expected, actual) + "\n"
+                          + FirstDifferences(string.Join('\n', realPorts.Concat(realGroups)), string.Join('\n', ourPorts.Concat(ourGroups)));
             throw new Xunit.Sdk.XunitException($"ovnsim differs from ovn-northd:\n{diff}\n--- topology ---\n{spec.Render()}");
         }
         finally

@@ -12,19 +12,12 @@ namespace Ovnsim.Tests;
 /// </summary>
 public sealed partial class NorthdGoldenTests
 {
-    public static TheoryData<string> Goldens()
-    {
-        var data = new TheoryData<string>();
-        foreach (string dir in Directory.GetDirectories(TestData.Path("northd")).Order(StringComparer.Ordinal))
-        {
-            if (File.Exists(Path.Combine(dir, "lflows.txt")))
-            {
-                data.Add(Path.GetFileName(dir));
-            }
-        }
+    public static TheoryData<string> Goldens() => new(GoldenNames());
 
-        return data;
-    }
+    /// <summary>The golden topologies' names (the directories under Data/northd with a real lflows.txt).</summary>
+    internal static IEnumerable<string> GoldenNames() =>
+        Directory.GetDirectories(TestData.Path("northd")).Order(StringComparer.Ordinal)
+            .Where(dir => File.Exists(Path.Combine(dir, "lflows.txt"))).Select(Path.GetFileName).OfType<string>();
 
     [Fact]
     public void The_seed_gives_the_286_reference_flows_identically()

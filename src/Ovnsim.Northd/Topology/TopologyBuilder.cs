@@ -28,6 +28,7 @@ internal sealed class TopologyBuilder
         builder.BuildDatapaths();
         builder.BuildLoadBalancers();
         builder.BuildPorts();
+        SouthboundBuilder.AssignPortKeys(builder._topology, sb);
         builder.BuildNatEntries();
         builder.BuildLbReachability();
         builder.BuildRoutableAddresses();
