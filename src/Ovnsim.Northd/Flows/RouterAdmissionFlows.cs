@@ -15,7 +15,7 @@ internal static class RouterAdmissionFlows
         ctx.Add(od, Stages.LrInAdmission, 100, "vlan.present || eth.src[40]", FlowContext.Drop);
         ctx.Add(od, Stages.LrInAdmission, 0, "1", FlowContext.Drop);
 
-        bool learnFromArpRequest = FlowContext.GetBool(od.Nbr!.Options, "always_learn_from_arp_request", true);
+        bool learnFromArpRequest = FlowContext.GetBool(od.Options, "always_learn_from_arp_request", true);
         string ipResultSet = learnFromArpRequest ? "" : $"{Reg.LookupNeighborIpResult} = 1; ";
         ctx.Add(od, Stages.LrInLookupNeighbor, 100, "arp.op == 2",
             $"{Reg.LookupNeighborResult} = lookup_arp(inport, arp.spa, arp.sha); {ipResultSet}next;");
@@ -54,7 +54,7 @@ internal static class RouterAdmissionFlows
         var od = op.Od;
         if (op.LrpEnabled && !op.IsChassisRedirect)
         {
-            if (op.Nbrp.Options.ContainsKey("gateway_mtu"))
+            if (op.Options.ContainsKey("gateway_mtu"))
             {
                 ctx.Topology.Warnings.Add($"router port {op.Key}: gateway_mtu is not simulated yet; ignored");
             }
@@ -71,7 +71,7 @@ internal static class RouterAdmissionFlows
             ctx.Add(od, Stages.LrInAdmission, 50, unicast, store);
         }
 
-        bool learnFromArpRequest = FlowContext.GetBool(od.Nbr!.Options, "always_learn_from_arp_request", true);
+        bool learnFromArpRequest = FlowContext.GetBool(od.Options, "always_learn_from_arp_request", true);
         string resident = op.IsL3dgw ? $" && is_chassis_resident({op.CrPort!.JsonKey})" : "";
         foreach (var ip in op.LrpNetworks.Ipv4)
         {

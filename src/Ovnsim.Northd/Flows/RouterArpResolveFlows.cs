@@ -52,7 +52,7 @@ internal static class RouterArpResolveFlows
             AddRouterPeer(ctx, op.Peer, op);
         }
 
-        if (op.IsL3dgw && string.Equals(op.Nbrp!.Options.GetValueOrDefault("redirect-type"), "bridged", StringComparison.OrdinalIgnoreCase))
+        if (op.IsL3dgw && string.Equals(op.Options.GetValueOrDefault("redirect-type"), "bridged", StringComparison.OrdinalIgnoreCase))
         {
             ctx.Add(op.Od, Stages.LrInArpResolve, 50, $"outport == {op.JsonKey} && !is_chassis_resident({op.CrPort!.JsonKey})",
                 $"eth.dst = {op.LrpNetworks.EaS}; next;");
@@ -99,14 +99,14 @@ internal static class RouterArpResolveFlows
     private static void BuildForRouterTypeSwitchPort(FlowContext ctx, Port op)
     {
         var peer = op.Peer;
-        if (peer?.Nbrp is null || FlowContext.GetBool(peer.Od.Nbr!.Options, "dynamic_neigh_routers", false))
+        if (peer?.Nbrp is null || FlowContext.GetBool(peer.Od.Options, "dynamic_neigh_routers", false))
         {
             return;
         }
 
         foreach (var rp in op.Od.RouterPorts)
         {
-            string? name = rp.Nbsp!.Options.GetValueOrDefault("router-port");
+            string? name = rp.Options.GetValueOrDefault("router-port");
             if (name is null || !ctx.Topology.Ports.TryGetValue(name, out var routerPort) || routerPort.Nbrp is null
                 || routerPort == peer)
             {

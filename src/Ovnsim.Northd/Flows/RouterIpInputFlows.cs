@@ -135,7 +135,7 @@ internal static class RouterIpInputFlows
                 {
                     extra += $" && is_chassis_resident({op.CrPort!.JsonKey})";
                 }
-                else if (FlowContext.GetBool(op.Nbrp!.Options, "reside-on-redirect-chassis", false) && od.L3dgwPorts.Count == 1)
+                else if (FlowContext.GetBool(op.Options, "reside-on-redirect-chassis", false) && od.L3dgwPorts.Count == 1)
                 {
                     extra += $" && is_chassis_resident({od.L3dgwPorts[0].CrPort!.JsonKey})";
                 }

@@ -66,7 +66,7 @@ internal static class RouterNatFlows
                     $"outport == {nat.Gw.JsonKey} && {(nat.IsV6 ? Reg.NextHopIpv6 : Reg.NextHopIpv4)} == {entry.Nb.ExternalIp}",
                     $"eth.dst = {(nat.Distributed ? entry.Nb.ExternalMac : nat.Gw.LrpNetworks.EaS)}; next;");
                 if (nat.Distributed && od.L3dgwPorts.Any(p => string.Equals(
-                        p.Nbrp!.Options.GetValueOrDefault("redirect-type"), "bridged", StringComparison.OrdinalIgnoreCase)))
+                        p.Options.GetValueOrDefault("redirect-type"), "bridged", StringComparison.OrdinalIgnoreCase)))
                 {
                     ctx.Add(od, Stages.LrInArpResolve, 90,
                         $"outport == {od.L3dgwPorts[0].JsonKey} && ip{ipv}.src == {entry.Nb.LogicalIp} && is_chassis_resident(\"{entry.Nb.LogicalPort}\")",

@@ -56,7 +56,7 @@ internal static class RouterRoutingFlows
             ctx.Topology.Warnings.Add($"router port {op.Key}: IPv6 router advertisements are not simulated yet; ignored");
         }
 
-        if (op.Nbrp.Options.ContainsKey("route_table"))
+        if (op.Options.ContainsKey("route_table"))
         {
             ctx.Topology.Warnings.Add($"router port {op.Key}: route tables are not simulated yet; ignored");
         }

@@ -55,7 +55,7 @@ internal static class SwitchArpNdResponderFlows
             }
         }
 
-        if (op.Peer is not null && op.Nbsp.Options.GetValueOrDefault("arp_proxy") is { } proxy
+        if (op.Peer is not null && op.Options.GetValueOrDefault("arp_proxy") is { } proxy
             && LportAddresses.ParseIps(proxy) is { Ipv4.Count: > 0 } proxyAddrs)
         {
             string match = "arp.op == 1 && arp.tpa == {" + string.Join(",", proxyAddrs.Ipv4.Select(a => a.AddrS)) + "}";
@@ -78,14 +78,14 @@ internal static class SwitchArpNdResponderFlows
             return false;
         }
 
-        return !op.IsExternal && !op.HasUnknown && !FlowContext.GetBool(op.Od.Nbs!.OtherConfig, "vlan-passthru", false);
+        return !op.IsExternal && !op.HasUnknown && !FlowContext.GetBool(op.Od.Options, "vlan-passthru", false);
     }
 
     /// <summary>A virtual port: its parents' ARP/ND for the virtual IP bind it (<c>bind_vport</c>).</summary>
     private static void BuildVirtual(FlowContext ctx, Port op)
     {
-        string? vip = op.Nbsp!.Options.GetValueOrDefault("virtual-ip");
-        string? parents = op.Nbsp.Options.GetValueOrDefault("virtual-parents");
+        string? vip = op.Options.GetValueOrDefault("virtual-ip");
+        string? parents = op.Options.GetValueOrDefault("virtual-parents");
         if (vip is null || parents is null)
         {
             return;

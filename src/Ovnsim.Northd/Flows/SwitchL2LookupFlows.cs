@@ -163,7 +163,7 @@ internal static class SwitchL2LookupFlows
             ArpRequestFlow(ctx, ip.AddrS, v6: true, swOp, swOd);
         }
 
-        if (swOd.RouterPorts.Count != swOd.Nbs!.Ports.Count)
+        if (swOd.RouterPorts.Count != swOd.NbPortCount)
         {
             // An sset of MACs, printed in its hash-table order.
             var macs = new List<string> { op.LrpNetworks.EaS };
@@ -185,7 +185,7 @@ internal static class SwitchL2LookupFlows
     private static void ArpRequestFlow(FlowContext ctx, string ips, bool v6, Port patchOp, Datapath od)
     {
         string match = Reg.FlagNotVxlan + " && " + (v6 ? $"nd_ns && nd.target == {ips}" : $"arp.op == 1 && arp.tpa == {ips}");
-        string actions = od.RouterPorts.Count != od.Nbs!.Ports.Count
+        string actions = od.RouterPorts.Count != od.NbPortCount
             ? $"clone {{outport = {patchOp.JsonKey}; output; }}; outport = \"{Reg.McFloodL2}\"; output;"
             : $"outport = {patchOp.JsonKey}; output;";
         ctx.Add(od, Stages.LsInL2Lkup, 80, match, actions);

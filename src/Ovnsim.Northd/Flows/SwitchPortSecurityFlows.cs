@@ -11,7 +11,7 @@ internal static class SwitchPortSecurityFlows
     /// <summary>Per switch: <c>build_lswitch_lflows_admission_control</c>, the FDB defaults and egress port security.</summary>
     public static void Build(FlowContext ctx, Datapath od)
     {
-        if (!FlowContext.GetBool(od.Nbs!.OtherConfig, "vlan-passthru", false))
+        if (!FlowContext.GetBool(od.Options, "vlan-passthru", false))
         {
             ctx.Add(od, Stages.LsInCheckPortSec, 100, "vlan.present", FlowContext.Drop);
         }
@@ -51,7 +51,7 @@ internal static class SwitchPortSecurityFlows
         }
 
         // qdisc_queue_id comes from the SB port binding, which ovn-controller's QoS sets; not simulated.
-        bool localnetLearns = op.IsLocalnet && FlowContext.GetBool(op.Nbsp.Options, "localnet_learn_fdb", false);
+        bool localnetLearns = op.IsLocalnet && FlowContext.GetBool(op.Options, "localnet_learn_fdb", false);
         if (op.PsAddrs.Count == 0 && op.HasUnknown && (op.LspType == "" || localnetLearns))
         {
             string match = $"inport == {op.JsonKey}";

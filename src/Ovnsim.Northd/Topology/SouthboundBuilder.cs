@@ -46,7 +46,7 @@ internal static class SouthboundBuilder
 
             foreach (var op in ports)
             {
-                var options = op.Nbsp?.Options ?? (op.IsChassisRedirect ? null : op.Nbrp!.Options);
+                var options = op.Nbsp?.Options ?? (op.IsChassisRedirect ? null : op.Options);
                 if (options?.GetValueOrDefault("requested-tnl-key") is { } requested && long.TryParse(requested, out long key)
                     && !Take(op, key))
                 {
@@ -112,7 +112,7 @@ internal static class SouthboundBuilder
     private static SbPortBinding RouterPortBinding(Port op)
     {
         var nbrp = op.Nbrp!;
-        string? chassis = op.Od.Nbr!.Options.GetValueOrDefault("chassis");
+        string? chassis = op.Od.Options.GetValueOrDefault("chassis");
         var options = new SortedDictionary<string, string>(StringComparer.Ordinal);
         string type;
         var ha = new List<(string, long)>();
@@ -188,7 +188,7 @@ internal static class SouthboundBuilder
                 options[k] = v;
             }
 
-            if (FlowContext.GetBool(op.Od.Nbs!.OtherConfig, "vlan-passthru", false))
+            if (FlowContext.GetBool(op.Od.Options, "vlan-passthru", false))
             {
                 options["vlan-passthru"] = "true";
             }
@@ -240,13 +240,13 @@ internal static class SouthboundBuilder
     private static IEnumerable<string> NatAddresses(Port op, string? chassis)
     {
         var peer = op.Peer;
-        string? setting = op.Nbsp!.Options.GetValueOrDefault("nat-addresses");
+        string? setting = op.Options.GetValueOrDefault("nat-addresses");
         bool dgw = peer is not null && peer.Od.L3dgwPorts.Count > 0;
         if (setting == "router")
         {
             if (peer is not null && (chassis is not null || dgw))
             {
-                bool includeLb = !FlowContext.GetBool(op.Nbsp.Options, "exclude-lb-vips-from-garp", false);
+                bool includeLb = !FlowContext.GetBool(op.Options, "exclude-lb-vips-from-garp", false);
                 foreach (string entry in GatewayNatAddresses(peer, includeLb))
                 {
                     yield return entry;
@@ -260,7 +260,7 @@ internal static class SouthboundBuilder
         }
 
         if (peer?.Nbrp is not null && peer.Od.L3dgwPorts.Count > 0
-            && (peer.IsL3dgw || (FlowContext.GetBool(peer.Nbrp.Options, "reside-on-redirect-chassis", false) && peer.Od.L3dgwPorts.Count == 1)))
+            && (peer.IsL3dgw || (FlowContext.GetBool(peer.Options, "reside-on-redirect-chassis", false) && peer.Od.L3dgwPorts.Count == 1)))
         {
             var gw = peer.IsL3dgw ? peer : peer.Od.L3dgwPorts[0];
             yield return string.Join(' ', new[] { peer.LrpNetworks.EaS }.Concat(peer.LrpNetworks.Ipv4.Select(a => a.AddrS)))

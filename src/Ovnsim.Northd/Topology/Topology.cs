@@ -13,6 +13,8 @@ internal sealed class Datapath
     {
         Nbs = nbs;
         Nbr = nbr;
+        Options = nbr?.Options ?? nbs!.OtherConfig;
+        NbPortCount = nbs?.Row["ports"].Count ?? nbr!.Row["ports"].Count;
     }
 
     public LogicalSwitch? Nbs { get; }
@@ -71,7 +73,11 @@ internal sealed class Datapath
     /// <summary>Router: a gateway router (options:chassis).</summary>
     public bool IsGatewayRouter => Nbr is not null && Nbr.Options.ContainsKey("chassis");
 
-    public IReadOnlyDictionary<string, string> Options => Nbr?.Options ?? Nbs!.OtherConfig;
+    /// <summary>The router's options or the switch's other_config, read once.</summary>
+    public IReadOnlyDictionary<string, string> Options { get; }
+
+    /// <summary>How many ports the NB row lists (<c>od->nbs->n_ports</c>).</summary>
+    public int NbPortCount { get; }
 
     public override string ToString() => Name;
 }
@@ -79,6 +85,9 @@ internal sealed class Datapath
 /// <summary>One logical port (northd.c <c>struct ovn_port</c>): an LSP, an LRP, or a chassis-redirect port.</summary>
 internal sealed class Port
 {
+    private readonly LogicalSwitchPort? _nbsp;
+    private readonly LogicalRouterPort? _nbrp;
+
     public Port(string key, Datapath od)
     {
         Key = key;
@@ -93,9 +102,28 @@ internal sealed class Port
 
     public Datapath Od { get; }
 
-    public LogicalSwitchPort? Nbsp { get; init; }
+    public LogicalSwitchPort? Nbsp
+    {
+        get => _nbsp;
+        init
+        {
+            _nbsp = value;
+            Options = value?.Options ?? Options;
+        }
+    }
 
-    public LogicalRouterPort? Nbrp { get; init; }
+    public LogicalRouterPort? Nbrp
+    {
+        get => _nbrp;
+        init
+        {
+            _nbrp = value;
+            Options = value?.Options ?? Options;
+        }
+    }
+
+    /// <summary>The LSP's or LRP's options, read once.</summary>
+    public IReadOnlyDictionary<string, string> Options { get; private set; } = new Dictionary<string, string>();
 
     public Port? Peer { get; set; }
 

@@ -82,7 +82,7 @@ internal sealed class TopologyBuilder
 
         foreach (var od in both.Concat(nbOnly))
         {
-            var options = od.IsSwitch ? od.Nbs!.OtherConfig : od.Nbr!.Options;
+            var options = od.IsSwitch ? od.Options : od.Options;
             if (options.TryGetValue("requested-tnl-key", out string? requested)
                 && long.TryParse(requested, out long key) && key is > 0 and <= MaxDatapathKey && used.Add(key))
             {
@@ -120,19 +120,19 @@ internal sealed class TopologyBuilder
                 ids["name2"] = name2;
             }
 
-            if (od.IsSwitch && od.Nbs!.OtherConfig.TryGetValue("interconn-ts", out string? ts))
+            if (od.IsSwitch && od.Options.TryGetValue("interconn-ts", out string? ts))
             {
                 ids["interconn-ts"] = ts;
             }
 
             if (!od.IsSwitch)
             {
-                if (int.TryParse(od.Nbr!.Options.GetValueOrDefault("snat-ct-zone"), out int zone) && zone >= 0)
+                if (int.TryParse(od.Options.GetValueOrDefault("snat-ct-zone"), out int zone) && zone >= 0)
                 {
                     ids["snat-ct-zone"] = zone.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 }
 
-                string? learn = od.Nbr.Options.GetValueOrDefault("always_learn_from_arp_request");
+                string? learn = od.Options.GetValueOrDefault("always_learn_from_arp_request");
                 if (learn is not null)
                 {
                     ids["always_learn_from_arp_request"] = learn;
@@ -269,7 +269,7 @@ internal sealed class TopologyBuilder
                     od.Ports.Add(op);
                     if (nbrp.GatewayChassis.Count > 0 || nbrp.Row["ha_chassis_group"].Count > 0)
                     {
-                        if (od.Nbr.Options.ContainsKey("chassis"))
+                        if (od.Options.ContainsKey("chassis"))
                         {
                             Warnings.Add($"Bad configuration: distributed gateway port configured on port {nbrp.Name} on L3 gateway router");
                             continue;
@@ -288,7 +288,7 @@ internal sealed class TopologyBuilder
         {
             if (op.IsRouterLsp)
             {
-                string? routerPort = op.Nbsp!.Options.GetValueOrDefault("router-port");
+                string? routerPort = op.Options.GetValueOrDefault("router-port");
                 if (routerPort is null || !byName.TryGetValue(routerPort, out var peer) || peer.Nbrp is null
                     || peer.IsChassisRedirect)
                 {
@@ -303,7 +303,7 @@ internal sealed class TopologyBuilder
 
                 peer.Peer = op;
                 op.Peer = peer;
-                if (op.Nbsp.Addresses.Contains("router"))
+                if (op.Nbsp!.Addresses.Contains("router"))
                 {
                     op.LspAddrs.Add(peer.LrpNetworks);
                 }
@@ -360,7 +360,7 @@ internal sealed class TopologyBuilder
 
             foreach (string key in new[] { "dnat_force_snat_ip", "lb_force_snat_ip" })
             {
-                if (od.Nbr.Options.ContainsKey(key))
+                if (od.Options.ContainsKey(key))
                 {
                     Warnings.Add($"router {od.Name}: options:{key} (gateway routers) is not simulated yet; ignored");
                 }
@@ -520,7 +520,7 @@ internal sealed class TopologyBuilder
 
         foreach (var od in _topology.Datapaths.Where(d => d.IsSwitch))
         {
-            if (od.Nbs!.OtherConfig.GetValueOrDefault("mcast_snoop") == "true")
+            if (od.Options.GetValueOrDefault("mcast_snoop") == "true")
             {
                 Warnings.Add($"switch {od.Name}: multicast snooping is not simulated yet");
             }
