@@ -76,8 +76,8 @@ internal static class Commands
 
     /// <summary>
     /// <c>ovnsim demo</c>: the built-in seed scenario. Today it builds the seed's NB database from its ovn-nbctl
-    /// command file and shows the topology and the port-forwarding balancer; the packet replay joins it as the engine
-    /// lands.
+    /// command file, shows the topology and the port-forwarding balancer, and the logical flows ovn-northd makes of
+    /// it; the packet replay joins it as the engine lands.
     /// </summary>
     public static int Demo(TextWriter stdout)
     {
@@ -110,8 +110,43 @@ internal static class Commands
         stdout.WriteLine();
         stdout.WriteLine($"   {nb.Database.Tables.Values.Sum(t => t.Count)} NB rows in {nb.Database.Tables.Values.Count(t => t.Count > 0)} tables.");
         stdout.WriteLine();
-        stdout.WriteLine("Not simulated yet: logical flows (ovn-northd), OpenFlow (ovn-controller) and the packet replay;");
-        stdout.WriteLine("each arrives with its issue. Try: ovnsim nb show --nb src/Ovnsim.Cli/Scenarios/seed/seed.nbctl");
+
+        var compiled = NorthdCompiler.Compile(nb);
+        var listing = compiled.Listing();
+        stdout.WriteLine($"3. ovn-northd compiles them into {compiled.FlowCount} logical flows. The ones that make port forwarding work:");
+        var floatingIps = nb.LoadBalancers.SelectMany(lb => lb.Vips.Keys).Select(v => v.Split(':')[0]).ToHashSet(StringComparer.Ordinal);
+        foreach (var (stage, why) in new[]
+                 {
+                     ("ls_in_l2_lkup", "the provider switch sends ARP for the floating IP to the router only"),
+                     ("lr_in_ip_input", "the router answers ARP for its VIPs (the $_rtr_lb_N_ip4 set); on the gateway port only on the gateway chassis"),
+                     ("lr_in_defrag", "packets to the floating IP go through conntrack"),
+                     ("lr_in_dnat", "a new connection to FIP:port is load-balanced (DNAT) to the VM's IP:port"),
+                     ("lr_out_undnat", "replies from the VM are un-DNATed on their way out"),
+                 })
+        {
+            var flows = listing.Where(f => f.StageName == stage
+                                           && (floatingIps.Any(ip => f.Match.Contains(ip, StringComparison.Ordinal))
+                                               || f.Match.Contains("$_rtr_lb_", StringComparison.Ordinal)
+                                               || (stage == "lr_out_undnat" && f.Priority == 120)))
+                .OrderByDescending(f => f.Priority).ToList();
+            if (flows.Count == 0)
+            {
+                continue;
+            }
+
+            stdout.WriteLine();
+            stdout.WriteLine($"   {stage}: {why}");
+            foreach (var f in flows)
+            {
+                stdout.WriteLine($"     priority={f.Priority}, match=({f.Match})");
+                stdout.WriteLine($"       action=({f.Actions})");
+            }
+        }
+
+        stdout.WriteLine();
+        stdout.WriteLine("   All of them: ovnsim lflows --nb src/Ovnsim.Cli/Scenarios/seed/seed.nbctl");
+        stdout.WriteLine();
+        stdout.WriteLine("Not simulated yet: OpenFlow (ovn-controller) and the packet replay; each arrives with its issue.");
         return 0;
     }
 

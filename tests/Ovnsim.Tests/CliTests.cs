@@ -63,6 +63,58 @@ public sealed class CliTests
         Assert.Contains("172.24.4.111:2222", stdout, StringComparison.Ordinal);
         Assert.Contains("10.0.0.12:22", stdout, StringComparison.Ordinal);
         Assert.Contains("switch ", stdout, StringComparison.Ordinal);
+        Assert.Contains("ovn-northd compiles them into 286 logical flows", stdout, StringComparison.Ordinal);
+        Assert.Contains("action=(ct_lb_mark(backends=10.0.0.12:22);)", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Lflows_with_nb_and_sb_prints_the_reference_dump_flows()
+    {
+        var (code, stdout, stderr) = Run("lflows", "--nb", TestData.Seed("nb.db"), "--sb", TestData.Seed("sb.db"));
+        Assert.Equal(0, code);
+        Assert.Empty(stderr);
+        Assert.Equal(File.ReadAllText(TestData.Seed("lflows.txt")), stdout);
+    }
+
+    [Fact]
+    public void Lflows_with_sb_alone_prints_that_databases_flows()
+    {
+        var (code, stdout, _) = Run("lflows", "--sb", TestData.Seed("sb.db"));
+        Assert.Equal(0, code);
+        Assert.Equal(File.ReadAllText(TestData.Seed("lflows.txt")), stdout);
+    }
+
+    [Fact]
+    public void Lflows_reports_unsimulated_rows_on_stderr_and_still_prints()
+    {
+        string script = TestData.Scratch(
+            """
+            ls-add sw0
+            lsp-add sw0 p1 -- lsp-set-addresses p1 "00:00:00:00:00:01 10.0.0.1"
+            --id=@acl create ACL direction=from-lport priority=1001 match="ip4" action=allow-related -- add Logical_Switch sw0 acls @acl
+            """u8.ToArray(), "acl.nbctl");
+        var (code, stdout, stderr) = Run("lflows", "--nb", script);
+        Assert.Equal(0, code);
+        Assert.Contains("1 ACL row(s): ACLs are not simulated yet", stderr, StringComparison.Ordinal);
+        Assert.Contains("Datapath: \"sw0\"", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Lflows_without_a_database_is_a_usage_error()
+    {
+        var (code, _, stderr) = Run("lflows");
+        Assert.Equal(2, code);
+        Assert.Contains("lflows needs --nb FILE", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Lflows_with_a_bad_nb_file_is_exit_1()
+    {
+        string script = TestData.Scratch("lr-nat-add nowhere snat 1.2.3.4 10.0.0.0/24\n"u8.ToArray(), "bad.nbctl");
+        var (code, stdout, stderr) = Run("lflows", "--nb", script);
+        Assert.Equal(1, code);
+        Assert.Empty(stdout);
+        Assert.Contains("bad.nbctl:1:", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

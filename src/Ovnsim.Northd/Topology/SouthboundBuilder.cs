@@ -179,7 +179,7 @@ internal static class SouthboundBuilder
     {
         var nbsp = op.Nbsp!;
         var options = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        string type = nbsp.Type;
+        string type = TopologyBuilder.KnownLspTypes.Contains(nbsp.Type) ? nbsp.Type : ""; // northd leaves an unknown type unset
         var natAddresses = new List<string>();
         if (!op.IsRouterLsp)
         {

@@ -206,6 +206,11 @@ internal sealed class TopologyBuilder
                     }
 
                     var op = new Port(nbsp.Name, od) { Nbsp = nbsp };
+                    if (!KnownLspTypes.Contains(nbsp.Type))
+                    {
+                        Warnings.Add($"Unknown port type '{nbsp.Type}' set on logical switch port '{nbsp.Name}'.");
+                    }
+
                     byName.Add(op.Key, op);
                     od.Ports.Add(op);
                     if (op.IsLocalnet)
@@ -534,6 +539,12 @@ internal sealed class TopologyBuilder
             }
         }
     }
+
+    /// <summary>lib/ovn-util.c <c>ovn_is_known_nb_lsp_type</c>.</summary>
+    internal static readonly HashSet<string> KnownLspTypes = new(StringComparer.Ordinal)
+    {
+        "", "l2gateway", "localnet", "localport", "router", "vtep", "external", "virtual", "remote",
+    };
 
     private static bool IsDynamic(string address) =>
         address == "dynamic" || address.StartsWith("dynamic ", StringComparison.Ordinal)
