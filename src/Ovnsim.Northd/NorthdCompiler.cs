@@ -80,6 +80,11 @@ public static class NorthdCompiler
     }
 }
 
+/// <summary>One Logical_Flow row: the flow and the datapath (one) or datapath group (several) it applies to.</summary>
+/// <param name="Flow">The flow.</param>
+/// <param name="Datapaths">Its datapaths.</param>
+public sealed record SbLogicalFlowRow(LogicalFlow Flow, IReadOnlyList<SbDatapath> Datapaths);
+
 /// <summary>What <see cref="NorthdCompiler.Compile"/> produced.</summary>
 public sealed class NorthdResult
 {
@@ -117,6 +122,16 @@ public sealed class NorthdResult
 
     /// <summary>Input northd ignored or cannot simulate yet, one line each.</summary>
     public IReadOnlyList<string> Warnings { get; }
+
+    /// <summary>
+    /// The Logical_Flow rows northd writes: a flow built identically for several datapaths (same stage, priority,
+    /// match and actions) is one row on a datapath group (<c>do_ovn_lflow_add</c> and the dp-group sync); a flow of
+    /// one datapath is a row on that datapath.
+    /// </summary>
+    public IReadOnlyList<SbLogicalFlowRow> LogicalFlowRows() =>
+        [.. _flows.ByDatapath.SelectMany(kv => kv.Value.Select(f => (Flow: f, kv.Key.Sb)))
+            .GroupBy(x => x.Flow)
+            .Select(g => new SbLogicalFlowRow(g.Key, [.. g.Select(x => x.Sb)]))];
 
     /// <summary>The flows as <c>ovn-sbctl dump-flows</c> lists them.</summary>
     public IReadOnlyList<LflowListing> Listing() =>

@@ -88,6 +88,23 @@ public sealed class NorthdSouthboundTests
 
     [Theory]
     [MemberData(nameof(Databases))]
+    public void Logical_flow_rows_share_datapath_groups_as_northd_did(string dir)
+    {
+        var (result, sb) = Compile(dir);
+        var expected = sb.LogicalFlows.Select(f =>
+        {
+            var dps = f.LogicalDatapath is { } one ? [one.Name] : f.LogicalDpGroup!.Datapaths.Select(d => d.Name).ToList();
+            return $"{f.Pipeline} {f.TableId} {f.StageName} {f.Priority} ({f.Match}) ({f.Actions}) on {List(dps)}";
+        }).Order(StringComparer.Ordinal).ToList();
+        var actual = result.LogicalFlowRows().Select(r =>
+            $"{r.Flow.Stage.PipelineName} {r.Flow.Stage.Table} {r.Flow.Stage.Name} {r.Flow.Priority} ({r.Flow.Match}) ({r.Flow.Actions}) "
+            + $"on {List(r.Datapaths.Select(d => d.Name))}").Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(expected.Count, actual.Count);
+        Assert.Equal(expected, actual);
+    }
+
+    [Theory]
+    [MemberData(nameof(Databases))]
     public void Address_sets_are_the_ones_northd_wrote(string dir)
     {
         var (result, sb) = Compile(dir);
