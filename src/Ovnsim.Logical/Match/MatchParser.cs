@@ -89,7 +89,7 @@ public sealed class MatchParser
         }
 
         string where = token.Type == TokenType.End ? " at end of input" : $" at `{TokenText(lexer)}'";
-        return new LogicalSyntaxException($"Syntax error{where} {message}.", token.Position + 1);
+        return new LogicalSyntaxException($"Syntax error{where}{(message.Length > 0 ? " " + message : "")}.", token.Position + 1);
     }
 
     /// <summary>The source text of the current token.</summary>
