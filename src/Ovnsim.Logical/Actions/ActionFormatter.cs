@@ -48,13 +48,43 @@ public static class ActionFormatter
         return n.Table is null ? $"next(pipeline={n.Pipeline});" : $"next(pipeline={n.Pipeline}, table={n.Table.Value.ToString(CultureInfo.InvariantCulture)});";
     }
 
-    /// <summary>Argument tokens: no spaces except after <c>,</c> and <c>;</c>.</summary>
+    /// <summary>
+    /// Argument tokens: a space after each <c>,</c> and <c>;</c>, and between two tokens only where they would
+    /// otherwise read back as one (<c>inport arp.spa</c>, <c>= =</c>).
+    /// </summary>
     public static string FormatArguments(IReadOnlyList<ArgumentToken> tokens)
     {
         var s = new StringBuilder();
+        string previous = "";
         foreach (var t in tokens)
         {
-            s.Append(t.Type switch
+            string text = TokenText(t);
+            if (previous.Length > 0 && !previous.EndsWith(' ') && !ReadsBackAsTwo(previous, text))
+            {
+                s.Append(' ');
+            }
+
+            s.Append(text);
+            previous = text;
+        }
+
+        return s.ToString();
+    }
+
+    private static bool ReadsBackAsTwo(string first, string second)
+    {
+        var a = Lexer.Tokenize(first);
+        var b = Lexer.Tokenize(second);
+        var both = Lexer.Tokenize(first + second);
+        return both.Count == 3 && a.Count == 2 && b.Count == 2
+               && Same(both[0], a[0]) && Same(both[1], b[0]);
+
+        static bool Same(Token x, Token y) =>
+            x.Type == y.Type && x.Text == y.Text && x.Value == y.Value && x.Mask == y.Mask && x.Format == y.Format;
+    }
+
+    private static string TokenText(ArgumentToken t) =>
+            t.Type switch
             {
                 TokenType.Id => t.Text,
                 TokenType.String => MatchFormatter.QuoteString(t.Text),
@@ -86,9 +116,5 @@ public static class ActionFormatter
                 TokenType.Colon => ":",
                 TokenType.Hyphen => "-",
                 _ => throw new InvalidOperationException($"token {t.Type} in arguments"),
-            });
-        }
-
-        return s.ToString();
-    }
+            };
 }

@@ -334,6 +334,11 @@ public sealed class ActionParser
                 throw SyntaxError("expecting `)'");
             }
 
+            if (t.Type == TokenType.Template)
+            {
+                throw Error("Unexpanded template.");
+            }
+
             if (t.Type == TokenType.RParen && depth == 0)
             {
                 _lexer.Advance();
