@@ -3,6 +3,8 @@
 #
 #   tools/northd-golden.sh COMMANDS.nbctl OUTDIR
 #   tools/northd-golden.sh --batch DIR        # every DIR/*/commands.nbctl, output next to it, one sandbox
+#   tools/northd-golden.sh --controller COMMANDS.nbctl OUTDIR
+#   tools/northd-golden.sh --controller --batch DIR
 #
 # Needs Debian 12's ovn-central (ovsdb-server, ovn-northd, ovn-nbctl, ovn-sbctl, ovsdb-client).
 # In a temporary directory it starts an NB and an SB ovsdb-server and ovn-northd, as ../shared/reference/README.md
@@ -16,18 +18,38 @@
 # A line "#! chassis-other-config KEY=VALUE ..." in the command file overrides those keys of the chassis' other_config
 # (to see northd with a chassis that lacks a feature, e.g. ct-no-masked-label=false).
 # In batch mode the sandbox is reused: between topologies every NB row is deleted and northd empties SB.
+#
+# --controller also runs the hypervisor hv1 as ../shared/reference/README.md describes (needs Debian's ovn-host and
+# openvswitch-switch): an Open_vSwitch ovsdb-server, ovs-vswitchd on the userspace dummy datapath, br-int
+# (fail-mode=secure) and br-phys (physnet1), and a real ovn-controller, which registers hv1 itself. Every VIF switch
+# port (type "") gets a dummy interface vif1, vif2, … in NB order with external-ids:iface-id. After
+# `ovn-nbctl --wait=hv sync` it also writes:
+#   conf.db              `ovsdb-client backup` of the hypervisor's Open_vSwitch database
+#   openflow-nostats.txt `ovs-ofctl -O OpenFlow15 --no-stats dump-flows br-int`
+#   groups.txt           `ovs-ofctl -O OpenFlow15 dump-groups br-int`
+# Each topology then gets a sandbox of its own.
 set -euo pipefail
-for tool in ovsdb-server ovsdb-tool ovsdb-client ovn-northd ovn-nbctl ovn-sbctl; do
+controller=false
+if [ "${1:-}" = --controller ]; then controller=true; shift; fi
+tools="ovsdb-server ovsdb-tool ovsdb-client ovn-northd ovn-nbctl ovn-sbctl"
+$controller && tools="$tools ovs-vswitchd ovs-vsctl ovs-ofctl ovn-controller"
+for tool in $tools; do
   command -v "$tool" >/dev/null || { echo "northd-golden.sh: $tool not found: apt-get install ovn-central" >&2; exit 1; }
 done
 nb_schema=/usr/share/ovn/ovn-nb.ovsschema sb_schema=/usr/share/ovn/ovn-sb.ovsschema
 
-tmp=$(mktemp -d)
+tmp=""
 cleanup() {
-  for ctl in northd nb sb; do ovs-appctl -t "$tmp/$ctl.ctl" exit >/dev/null 2>&1 || true; done
+  [ -n "$tmp" ] || return 0
+  [ -f "$tmp/controller.pid" ] && OVN_RUNDIR="$tmp" ovs-appctl -t "$tmp/ovn-controller.$(cat "$tmp/controller.pid").ctl" exit >/dev/null 2>&1
+  for ctl in vswitchd ovs northd nb sb; do ovs-appctl -t "$tmp/$ctl.ctl" exit >/dev/null 2>&1 || true; done
   rm -rf "$tmp"
+  tmp=""
 }
 trap cleanup EXIT
+
+start_sandbox() {
+tmp=$(mktemp -d)
 ovsdb-tool create "$tmp/nb.db" "$nb_schema"
 ovsdb-tool create "$tmp/sb.db" "$sb_schema"
 for db in nb sb; do
@@ -39,6 +61,29 @@ ovn-nbctl --db="$nb" --no-wait init
 ovn-sbctl --db="$sb" init
 ovn-northd --detach --no-chdir --pidfile="$tmp/northd.pid" --log-file="$tmp/northd.log" \
   --unixctl="$tmp/northd.ctl" --ovnnb-db="$nb" --ovnsb-db="$sb"
+n_chassis=0
+if $controller; then start_hypervisor; fi
+}
+
+start_hypervisor() {  # hv1: Open_vSwitch database, ovs-vswitchd (dummy datapath), br-int, br-phys, ovn-controller
+  ovsdb-tool create "$tmp/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+  ovsdb-server --detach --no-chdir --pidfile="$tmp/ovs.pid" --log-file="$tmp/ovs.log" \
+    --remote=punix:"$tmp/ovs.sock" --unixctl="$tmp/ovs.ctl" "$tmp/conf.db"
+  ovs="unix:$tmp/ovs.sock"
+  ovs-vsctl --db="$ovs" --no-wait init
+  # ovs-vswitchd puts br-int.mgmt in its run directory, where ovn-controller looks for it.
+  OVS_RUNDIR="$tmp" ovs-vswitchd --detach --no-chdir --pidfile="$tmp/vswitchd.pid" --log-file="$tmp/vswitchd.log" \
+    --unixctl="$tmp/vswitchd.ctl" --enable-dummy=override --disable-system --disable-system-route "$ovs"
+  ovs-vsctl --db="$ovs" set Open_vSwitch . external-ids:system-id=hv1 external-ids:hostname=hv1 \
+    external-ids:ovn-remote="$sb" external-ids:ovn-encap-type=geneve external-ids:ovn-encap-ip=192.168.0.1 \
+    external-ids:ovn-bridge-mappings=physnet1:br-phys \
+    -- add-br br-int -- set Bridge br-int fail-mode=secure other-config:disable-in-band=true \
+    -- add-br br-phys
+  n_chassis=1  # hv1 registers itself
+  OVS_RUNDIR="$tmp" OVN_RUNDIR="$tmp" ovn-controller --detach --no-chdir --pidfile="$tmp/controller.pid" \
+    --log-file="$tmp/controller.log" "$ovs"
+  for _ in $(seq 100); do ovn-sbctl --db="$sb" --bare --columns=name find Chassis name=hv1 | grep -q . && break; sleep 0.1; done
+}
 
 # What ovn-controller 23.03.1 (Debian 12) writes into its Chassis row's other_config.
 chassis_config='{ct-no-masked-label="true", datapath-type=system, iface-types="afxdp,afxdp-nonpmd,bareudp,dummy,dummy-internal,dummy-pmd,erspan,geneve,gre,gtpu,internal,ip6erspan,ip6gre,lisp,patch,stt,system,tap,vxlan", is-interconn="false", mac-binding-timestamp="true", ovn-bridge-mappings="physnet1:br-phys", ovn-chassis-mac-mappings="", ovn-cms-options="", ovn-ct-lb-related="true", ovn-enable-lflow-cache="true", ovn-limit-lflow-cache="", ovn-memlimit-lflow-cache-kb="", ovn-monitor-all="false", ovn-trim-limit-lflow-cache="", ovn-trim-timeout-ms="", ovn-trim-wmark-perc-lflow-cache="", port-up-notif="true"}'
@@ -70,7 +115,7 @@ golden() {  # COMMANDS OUTDIR
     {"op":"delete","table":"Logical_Router","where":[]},
     {"op":"delete","table":"Load_Balancer","where":[]},
     {"op":"update","table":"NB_Global","where":[],"row":{"options":["map",[]]}}]' >/dev/null
-  ovsdb-client transact "$sb" '["OVN_Southbound",
+  $controller || ovsdb-client transact "$sb" '["OVN_Southbound",
     {"op":"delete","table":"Chassis","where":[]},
     {"op":"delete","table":"Encap","where":[]}]' >/dev/null
   ovn-nbctl --db="$nb" --timeout=30 --wait=sb sync
@@ -83,17 +128,37 @@ golden() {  # COMMANDS OUTDIR
   overrides=$(sed -n 's/^#! chassis-other-config //p' "$cmds")
   # shellcheck disable=SC2086 # the overrides are KEY=VALUE words
   for name in $names; do add_chassis "$name" $overrides; done
-  ovn-nbctl --db="$nb" --timeout=30 --wait=sb sync
+  if $controller; then
+    local i=0 port
+    for port in $(ovn-nbctl --db="$nb" --bare --columns=name find Logical_Switch_Port type='""' | sort -u); do
+      i=$((i + 1))
+      ovs-vsctl --db="$ovs" add-port br-int "vif$i" -- set Interface "vif$i" type=dummy external-ids:iface-id="$port"
+    done
+    ovn-nbctl --db="$nb" --timeout=60 --wait=hv sync
+  else
+    ovn-nbctl --db="$nb" --timeout=30 --wait=sb sync
+  fi
   ovsdb-client backup "$nb" OVN_Northbound > "$out/nb.db"
   ovsdb-client backup "$sb" OVN_Southbound > "$out/sb.db"
   ovn-sbctl --db="$sb" dump-flows > "$out/lflows.txt"
+  if $controller; then
+    ovsdb-client backup "$ovs" Open_vSwitch > "$out/conf.db"
+    OVS_RUNDIR="$tmp" ovs-ofctl -O OpenFlow15 --no-stats dump-flows br-int > "$out/openflow-nostats.txt"
+    OVS_RUNDIR="$tmp" ovs-ofctl -O OpenFlow15 dump-groups br-int > "$out/groups.txt"
+  fi
 }
 
 if [ "${1:-}" = --batch ]; then
-  for cmds in "$2"/*/commands.nbctl; do golden "$cmds" "$(dirname "$cmds")"; done
+  $controller || start_sandbox
+  for cmds in "$2"/*/commands.nbctl; do
+    if $controller; then start_sandbox; fi
+    golden "$(realpath "$cmds")" "$(realpath "$(dirname "$cmds")")"
+    if $controller; then cleanup; fi
+  done
   echo "northd-golden.sh: wrote $(ls "$2"/*/commands.nbctl | wc -l) topologies under $2"
 else
   cmds=$(realpath "$1"); out=$(realpath -m "$2")
+  start_sandbox
   golden "$cmds" "$out"
   cp "$cmds" "$out/commands.nbctl" 2>/dev/null || true
   echo "northd-golden.sh: wrote $out/{nb.db,sb.db,lflows.txt}"
