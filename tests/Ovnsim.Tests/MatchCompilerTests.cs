@@ -14,7 +14,7 @@ namespace Ovnsim.Tests;
 /// tools/northd-golden.sh --controller), compared field by field with conjunction ids left out (they are allocated
 /// differently in every run).
 /// </summary>
-public sealed class MatchCompilerTests
+public sealed partial class MatchCompilerTests
 {
     public static TheoryData<string> Hypervisors()
     {
@@ -81,6 +81,87 @@ public sealed class MatchCompilerTests
         Assert.True(compared > 50, $"only {compared} flows compared");
         Assert.True(failures.Count == 0, $"{failures.Count} of {compared} differ:\n" + string.Join("\n", failures.Take(30)));
     }
+
+    [Theory]
+    [MemberData(nameof(Hypervisors))]
+    public void Logical_flow_matches_print_as_ovs_ofctl_prints_them(string dir)
+    {
+        var sb = DatabaseSources.LoadSouthbound(Path.Combine(dir, "sb.db"));
+        var reference = new Dictionary<(string, int), List<string>>();
+        foreach (string raw in File.ReadLines(Path.Combine(dir, "openflow-nostats.txt")))
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(raw, @"^ cookie=0x([0-9a-f]+), table=(\d+), (.*?) actions=");
+            if (!m.Success)
+            {
+                continue;
+            }
+
+            var key = (m.Groups[1].Value, int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture));
+            if (!reference.TryGetValue(key, out var list))
+            {
+                reference[key] = list = [];
+            }
+
+            list.Add(ConjIds().Replace(m.Groups[3].Value, "conj_id=*"));
+        }
+
+        var addressSets = sb.AddressSets.ToDictionary(a => a.Name, a => (IReadOnlyList<string>)a.Addresses);
+        var compiler = new MatchCompiler(name => addressSets.GetValueOrDefault(name));
+        var ifaces = DatabaseSources.LoadOpenVswitch(Path.Combine(dir, "conf.db")).Interfaces
+            .Select(i => i.ExternalIds.GetValueOrDefault("iface-id")).OfType<string>().ToHashSet();
+        var resident = sb.PortBindings.Where(p => p.Chassis is not null).Select(p => p.LogicalPort).ToHashSet();
+        var groups = sb.MulticastGroups.GroupBy(g => g.Row.GetRef("datapath")!.Uuid)
+            .ToDictionary(g => g.Key, g => g.ToDictionary(m => m.Row.GetString("name"), m => m.Row.GetOptionalInteger("tunnel_key") ?? 0));
+        var related = sb.PortBindings.Where(p => p.Type is "patch" or "localnet" or "vtep" || ifaces.Contains(p.LogicalPort)
+                                                 || p.Chassis is not null).Select(p => p.LogicalPort).ToHashSet();
+        var failures = new List<string>();
+        var ours = new Dictionary<(string, int), List<string>>();
+        foreach (var flow in sb.LogicalFlows)
+        {
+            if (flow.Row.GetMap("tags").GetValueOrDefault("in_out_port") is { } ioPort && !related.Contains(ioPort))
+            {
+                continue;
+            }
+
+            var datapaths = flow.LogicalDatapath is { } one ? [one] : flow.LogicalDpGroup!.Datapaths.ToList();
+            var prerequisites = ActionPrerequisites.Collect(ActionParser.Parse(flow.Actions));
+            var key = (UuidText.FirstPart(flow.Uuid).ToString("x", CultureInfo.InvariantCulture),
+                       (flow.Pipeline == "ingress" ? 8 : 42) + (int)flow.TableId);
+            foreach (var dp in datapaths)
+            {
+                var ports = sb.PortBindings.Where(p => p.Datapath?.Uuid == dp.Uuid).ToDictionary(p => p.LogicalPort);
+                foreach (var match in compiler.Compile(flow.Match, prerequisites, port => resident.Contains(port),
+                             port => LookupPort(port, ports, groups.GetValueOrDefault(dp.Uuid)), out _))
+                {
+                    string text = ConjIds().Replace(
+                        Ovnsim.OpenFlow.OfctlMatchFormat.Format(Ovnsim.OpenFlow.LogicalMatchTranslator.Translate(match, dp.TunnelKey),
+                            (int)flow.Priority), "conj_id=*");
+                    if (!ours.TryGetValue(key, out var list))
+                    {
+                        ours[key] = list = [];
+                    }
+
+                    list.Add(text);
+                }
+            }
+        }
+
+        foreach (var (key, list) in ours)
+        {
+            var real = reference.GetValueOrDefault(key, []).Order(StringComparer.Ordinal).ToList();
+            var mine = list.Order(StringComparer.Ordinal).ToList();
+            if (!real.SequenceEqual(mine))
+            {
+                failures.Add($"cookie {key.Item1} table {key.Item2}:\n   ovnsim: {string.Join(" | ", mine)}\n   real:   {string.Join(" | ", real)}");
+            }
+        }
+
+        Assert.True(ours.Count > 50, $"only {ours.Count} flows");
+        Assert.True(failures.Count == 0, $"{failures.Count} of {ours.Count} differ:\n" + string.Join("\n", failures.Take(20)));
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"conj_id=\d+")]
+    private static partial System.Text.RegularExpressions.Regex ConjIds();
 
     /// <summary>
     /// controller/lflow.c <c>lookup_port_cb</c>: "none" is 0, then a port of the datapath, then a multicast group of
