@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# install-ovn.sh -- install the real OVN the tests compare against: Debian 12's ovn-central (ovsdb-server,
-# ovn-northd, ovn-nbctl, ovn-sbctl, ovsdb-client), if it is not there yet. Uses sudo when not root. The first
-# install of these packages sometimes stops with dpkg errors (../shared/reference/README.md); a second run finishes.
+# install-ovn.sh -- install the real OVN the tests compare against, if it is not there yet: Debian 12's
+# ovn-central (ovsdb-server, ovn-northd, ovn-nbctl, ovn-sbctl, ovsdb-client), ovn-host (ovn-controller) and
+# openvswitch-switch (ovs-vswitchd, run on its userspace dummy datapath; no kernel module is needed). Uses sudo when
+# not root. The first install of these packages sometimes stops with dpkg errors (../shared/reference/README.md); a
+# second run finishes.
 set -euo pipefail
-if command -v ovn-northd >/dev/null && command -v ovsdb-server >/dev/null && [ -r /usr/share/ovn/ovn-sb.ovsschema ]; then
+if command -v ovn-northd >/dev/null && command -v ovsdb-server >/dev/null && command -v ovn-controller >/dev/null \
+   && command -v ovs-vswitchd >/dev/null && [ -r /usr/share/ovn/ovn-sb.ovsschema ]; then
   exit 0
 fi
 sudo=""
@@ -11,9 +14,11 @@ sudo=""
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 for attempt in 1 2 3; do
-  if $sudo apt-get install -y -qq ovn-central >/dev/null; then break; fi
+  if $sudo apt-get install -y -qq ovn-central ovn-host openvswitch-switch >/dev/null; then break; fi
   echo "install-ovn.sh: apt-get install failed (attempt $attempt); retrying" >&2
   $sudo dpkg --configure -a || true
 done
-command -v ovn-northd >/dev/null || { echo "install-ovn.sh: ovn-northd still missing" >&2; exit 1; }
+for tool in ovn-northd ovn-controller ovs-vswitchd; do
+  command -v "$tool" >/dev/null || { echo "install-ovn.sh: $tool still missing" >&2; exit 1; }
+done
 ovn-northd --version | head -1

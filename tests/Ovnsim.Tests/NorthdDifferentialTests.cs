@@ -33,6 +33,44 @@ public sealed class NorthdDifferentialTests
         Check.One(Config.QuickThrowOnFailure.WithMaxTest(count).WithQuietOnSuccess(true), property);
     }
 
+    /// <summary>
+    /// The same random topologies on a real hypervisor (ovs-vswitchd on the dummy datapath and ovn-controller): the
+    /// OpenFlow matches ovnsim compiles from the real SB print exactly as ovs-ofctl prints the installed flows'.
+    /// OVNSIM_FUZZ_HYPERVISORS sets the count (default 30).
+    /// </summary>
+    [Fact]
+    public void Random_topologies_translate_matches_as_real_ovn_controller()
+    {
+        if (RealOvn.OptedOut)
+        {
+            return;
+        }
+
+        RealOvn.RequireInstalled(hypervisor: true);
+        int count = int.TryParse(Environment.GetEnvironmentVariable("OVNSIM_FUZZ_HYPERVISORS"), out int n) ? n : 30;
+        var gen = Gen.Choose(0, int.MaxValue).Select(seed => TopologySpec.Random(new Random(seed)));
+        var property = Prop.ForAll(Arb.From(gen, spec => spec.Shrink()), spec =>
+        {
+            string dir = RealOvn.RunNorthd(spec.Render(), withController: true);
+            try
+            {
+                var (_, failures) = MatchCompilerTests.CompareMatchTexts(dir);
+                if (failures.Count == 0)
+                {
+                    return true;
+                }
+
+                throw new Xunit.Sdk.XunitException($"OpenFlow matches differ from ovn-controller's:\n{string.Join("\n", failures.Take(5))}"
+                                                   + $"\n--- topology ---\n{spec.Render()}");
+            }
+            finally
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        });
+        Check.One(Config.QuickThrowOnFailure.WithMaxTest(count).WithQuietOnSuccess(true), property);
+    }
+
     /// <summary>The generator's command files are valid for ovnsim's nbctl too (no real OVN needed).</summary>
     [Fact]
     public void Generated_command_files_run_in_ovnsims_nbctl_and_compile_without_crashing()

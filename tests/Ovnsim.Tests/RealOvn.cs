@@ -29,24 +29,33 @@ internal static class RealOvn
         }
     }
 
-    /// <summary>Fails clearly when ovn-northd is missing.</summary>
-    public static void RequireInstalled()
+    /// <summary>Fails clearly when ovn-northd (and, for a hypervisor, ovn-controller and ovs-vswitchd) is missing.</summary>
+    public static void RequireInstalled(bool hypervisor = false)
     {
         if (!File.Exists("/usr/bin/ovn-northd") || !File.Exists("/usr/sbin/ovsdb-server"))
         {
             throw new InvalidOperationException(
-                "real OVN is not installed: apt-get install ovn-central (or set OVNSIM_NO_REAL_OVN=1 to skip these tests)");
+                "real OVN is not installed: tools/install-ovn.sh (or set OVNSIM_NO_REAL_OVN=1 to skip these tests)");
+        }
+
+        if (hypervisor && (!File.Exists("/usr/bin/ovn-controller") || !File.Exists("/usr/sbin/ovs-vswitchd")))
+        {
+            throw new InvalidOperationException(
+                "ovn-controller or ovs-vswitchd is not installed: tools/install-ovn.sh (or set OVNSIM_NO_REAL_OVN=1)");
         }
     }
 
     /// <summary>Builds the commands in real OVN; returns the directory holding nb.db, sb.db and lflows.txt.</summary>
-    public static string RunNorthd(string commands)
+    public static string RunNorthd(string commands, bool withController = false)
     {
         string dir = Path.Combine(Path.GetTempPath(), "ovnsim-real", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         string file = Path.Combine(dir, "commands.nbctl");
         File.WriteAllText(file, commands);
-        var start = new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot, "tools", "northd-golden.sh"), file, dir])
+        string[] args = withController
+            ? [Path.Combine(RepositoryRoot, "tools", "northd-golden.sh"), "--controller", file, dir]
+            : [Path.Combine(RepositoryRoot, "tools", "northd-golden.sh"), file, dir];
+        var start = new ProcessStartInfo("bash", args)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
