@@ -97,8 +97,6 @@ public sealed partial class MatchCompilerTests
     /// </summary>
     internal static (int Compared, List<string> Failures) CompareMatchTexts(string dir)
     {
-        var sb = DatabaseSources.LoadSouthbound(Path.Combine(dir, "sb.db"));
-
         // Compared without cookies: when two logical flows give the same table, priority and match, ovn-controller
         // installs one flow, under whichever it met first.
         var reference = new HashSet<string>(StringComparer.Ordinal);
@@ -111,6 +109,35 @@ public sealed partial class MatchCompilerTests
             }
         }
 
+        var ours = new HashSet<string>(StringComparer.Ordinal);
+        int compared = 0;
+        foreach (var local in LocalFlows(dir))
+        {
+            compared++;
+            foreach (var match in local.Matches)
+            {
+                string text = Ovnsim.OpenFlow.OfctlMatchFormat.Format(
+                    Ovnsim.OpenFlow.LogicalMatchTranslator.Translate(match, local.Datapath.TunnelKey), (int)local.Flow.Priority);
+                ours.Add($"table={local.Table}, {ConjIds().Replace(text, "conj_id=*")}");
+            }
+        }
+
+        var failures = reference.Except(ours).Order(StringComparer.Ordinal).Select(l => "real only:   " + l)
+            .Concat(ours.Except(reference).Order(StringComparer.Ordinal).Select(l => "ovnsim only: " + l)).ToList();
+        return (compared, failures);
+    }
+
+    /// <summary>One logical flow on one datapath, as ovn-controller on the golden's chassis translates it.</summary>
+    internal sealed record LocalFlow(Ovnsim.Ovsdb.Southbound.LogicalFlow Flow, Ovnsim.Ovsdb.Southbound.DatapathBinding Datapath,
+                                     int Table, ActionList Actions, IReadOnlyList<ExprMatch> Matches, Func<string, long?> LookupPort);
+
+    /// <summary>
+    /// The logical flows of a golden's sb.db that ovn-controller on its chassis (conf.db) translates, with their
+    /// compiled matches: flows of local datapaths, not tagged with an unrelated port, whose actions parse.
+    /// </summary>
+    internal static IEnumerable<LocalFlow> LocalFlows(string dir)
+    {
+        var sb = DatabaseSources.LoadSouthbound(Path.Combine(dir, "sb.db"));
         var addressSets = sb.AddressSets.ToDictionary(a => a.Name, a => (IReadOnlyList<string>)a.Addresses);
         var compiler = new MatchCompiler(name => addressSets.GetValueOrDefault(name));
         var ifaces = DatabaseSources.LoadOpenVswitch(Path.Combine(dir, "conf.db")).Interfaces
@@ -120,9 +147,7 @@ public sealed partial class MatchCompilerTests
             .ToDictionary(g => g.Key, g => g.ToDictionary(m => m.Row.GetString("name"), m => m.Row.GetOptionalInteger("tunnel_key") ?? 0));
         var related = sb.PortBindings.Where(p => p.Type is "patch" or "localnet" or "vtep" || ifaces.Contains(p.LogicalPort)
                                                  || p.Chassis is not null).Select(p => p.LogicalPort).ToHashSet();
-        var ours = new HashSet<string>(StringComparer.Ordinal);
         var local = LocalDatapaths(sb);
-        int compared = 0;
         foreach (var flow in sb.LogicalFlows)
         {
             if (flow.Row.GetMap("tags").GetValueOrDefault("in_out_port") is { } ioPort && !related.Contains(ioPort))
@@ -131,34 +156,26 @@ public sealed partial class MatchCompilerTests
             }
 
             var datapaths = flow.LogicalDatapath is { } one ? [one] : flow.LogicalDpGroup!.Datapaths.ToList();
-            IReadOnlyList<string> prerequisites;
+            ActionList actions;
             try
             {
-                prerequisites = ActionPrerequisites.Collect(ActionParser.Parse(flow.Actions));
+                actions = ActionParser.Parse(flow.Actions);
             }
             catch (Ovnsim.Logical.LogicalSyntaxException)
             {
                 continue; // ovn-controller logs actions it cannot parse and installs nothing for the flow
             }
 
+            var prerequisites = ActionPrerequisites.Collect(actions);
             int table = (flow.Pipeline == "ingress" ? 8 : 42) + (int)flow.TableId;
             foreach (var dp in datapaths.Where(d => local.Contains(d.Uuid)))
             {
-                compared++;
                 var ports = sb.PortBindings.Where(p => p.Datapath?.Uuid == dp.Uuid).ToDictionary(p => p.LogicalPort);
-                foreach (var match in compiler.Compile(flow.Match, prerequisites, port => resident.Contains(port),
-                             port => LookupPort(port, ports, groups.GetValueOrDefault(dp.Uuid)), out _))
-                {
-                    string text = Ovnsim.OpenFlow.OfctlMatchFormat.Format(
-                        Ovnsim.OpenFlow.LogicalMatchTranslator.Translate(match, dp.TunnelKey), (int)flow.Priority);
-                    ours.Add($"table={table}, {ConjIds().Replace(text, "conj_id=*")}");
-                }
+                Func<string, long?> lookup = port => LookupPort(port, ports, groups.GetValueOrDefault(dp.Uuid));
+                var matches = compiler.Compile(flow.Match, prerequisites, port => resident.Contains(port), lookup, out _);
+                yield return new LocalFlow(flow, dp, table, actions, matches, lookup);
             }
         }
-
-        var failures = reference.Except(ours).Order(StringComparer.Ordinal).Select(l => "real only:   " + l)
-            .Concat(ours.Except(reference).Order(StringComparer.Ordinal).Select(l => "ovnsim only: " + l)).ToList();
-        return (compared, failures);
     }
 
     /// <summary>
