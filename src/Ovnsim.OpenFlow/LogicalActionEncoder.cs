@@ -92,8 +92,9 @@ public sealed record ActionEncodeContext(bool Ingress, int Table, bool IsSwitch,
 
 /// <summary>
 /// ovn-controller's encoding of logical actions into OpenFlow actions (lib/actions.c <c>encode_*</c>). Actions that
-/// need ovn-controller itself (arp, icmp4, put_arp, …, which become <c>controller(userdata=…)</c>) are not encoded
-/// yet; they raise <see cref="NotSupportedException"/> naming the action.
+/// need ovn-controller itself (arp, icmp4, put_arp, …) become <c>controller(userdata=…)</c> with OVN's opcode and,
+/// for nested actions, those actions in OpenFlow 1.5 wire format. Actions outside the simulated scope (DHCP, DNS,
+/// logging, meters, ECMP, affinity, …) raise <see cref="NotSupportedException"/> naming the action.
 /// </summary>
 public static class LogicalActionEncoder
 {
@@ -101,6 +102,21 @@ public static class LogicalActionEncoder
     private const int LookupLbHairpinBit = 7;
     private const int LookupFdbBit = 8;
     private const int CheckPortSecBit = 12;
+
+    /// <summary>The opcodes of actions whose nested actions ovn-controller runs (include/ovn/actions.h).</summary>
+    private static readonly Dictionary<string, int> NestedOpcodes = new(StringComparer.Ordinal)
+    {
+        ["arp"] = 0, ["nd_na"] = 3, ["nd_ns"] = 9, ["icmp4"] = 10, ["icmp6"] = 10, ["tcp_reset"] = 11,
+        ["nd_na_router"] = 12, ["icmp4_error"] = 14, ["icmp6_error"] = 20, ["reject"] = 22, ["sctp_abort"] = 24,
+    };
+
+    private const int OpcodePutArp = 1;
+    private const int OpcodePutNd = 4;
+    private const int OpcodeEvent = 15;
+    private const int OpcodeIgmp = 16;
+    private const int OpcodeHandleSvcCheck = 18;
+    private const int OpcodeDhcp6Server = 19;
+    private const int OpcodePutFdb = 25;
 
     /// <summary>Encodes a flow's actions.</summary>
     public static IReadOnlyList<OfAction> Encode(ActionList actions, ActionEncodeContext context)
@@ -160,6 +176,14 @@ public static class LogicalActionEncoder
                 break;
             case NestedAction { Name: "ct_commit" } commit:
                 o.Add(CtCommit(commit.Body, c));
+                break;
+            case NestedAction nested when NestedOpcodes.TryGetValue(nested.Name, out int opcode):
+                // encode_nested_actions: the inner actions, in OpenFlow 1.5 wire format, ride in the userdata.
+                var body = new List<OfAction>();
+                Encode(nested.Body, c, body);
+                var userdata = ControllerHeader(opcode);
+                OfWire.Encode(body, userdata);
+                o.Add(new ControllerAction([.. userdata]));
                 break;
             case CallAction call:
                 EncodeCall(call, c, o);
@@ -402,9 +426,110 @@ public static class LogicalActionEncoder
             case "ct_snat_to_vip":
                 o.Add(new ResubmitAction(OfTable.CtSnatHairpin));
                 break;
+            case "put_arp" or "put_nd":
+            {
+                var a = FieldArguments(call.Arguments!);
+                var args = new[]
+                {
+                    (a[0], OvsSubfield.Whole("reg14")),
+                    (a[1], OvsSubfield.Whole(call.Name == "put_arp" ? "reg0" : "xxreg0")),
+                    (a[2], OvsSubfield.Whole("eth_src")),
+                };
+                ControllerWithArguments(args, call.Name == "put_arp" ? OpcodePutArp : OpcodePutNd, o);
+                break;
+            }
+
+            case "put_fdb":
+            {
+                var a = FieldArguments(call.Arguments!);
+                ControllerWithArguments([(a[0], OvsSubfield.Whole("reg14")), (a[1], OvsSubfield.Whole("eth_src"))], OpcodePutFdb, o);
+                break;
+            }
+
+            case "handle_svc_check":
+                ControllerWithArguments([(FieldArguments(call.Arguments!)[0], OvsSubfield.Whole("reg14"))], OpcodeHandleSvcCheck, o);
+                break;
+            case "handle_dhcpv6_reply":
+                o.Add(new ControllerAction([.. ControllerHeader(OpcodeDhcp6Server)]));
+                break;
+            case "trigger_event":
+                o.Add(TriggerEvent(call));
+                break;
+            case "igmp":
+                o.Add(new ControllerAction([.. ControllerHeader(OpcodeIgmp)]));
+                break;
+            case "get_arp" or "get_nd":
+            {
+                // encode_get_mac: look the binding up in table 66 with eth.dst cleared first.
+                var a = FieldArguments(call.Arguments!);
+                var args = new[]
+                {
+                    (a[0], OvsSubfield.Whole("reg15")),
+                    (a[1], OvsSubfield.Whole(call.Name == "get_arp" ? "reg0" : "xxreg0")),
+                };
+                SetupArguments(args, o);
+                o.Add(new SetFieldAction(OvsField.Get("eth_dst"), 0, (UInt128.One << 48) - 1));
+                o.Add(new ResubmitAction(OfTable.MacBinding));
+                RestoreArguments(args, o);
+                break;
+            }
             default:
                 throw new NotSupportedException($"encoding of {call.Name} is not simulated yet");
         }
+    }
+
+    /// <summary>OVN's <c>struct action_header</c>: the opcode, big-endian, and 4 bytes of padding.</summary>
+    private static List<byte> ControllerHeader(int opcode)
+    {
+        var bytes = new List<byte>();
+        OfWire.PutU32(bytes, (uint)opcode);
+        bytes.AddRange(new byte[4]);
+        return bytes;
+    }
+
+    /// <summary>
+    /// <c>encode_TRIGGER_EVENT</c>: the event type (empty_lb_backends, 0) then each option as code, length and
+    /// string, in the order written (vip 1, protocol 2, load_balancer 3).
+    /// </summary>
+    private static ControllerAction TriggerEvent(CallAction call)
+    {
+        var args = call.Arguments!.ToList();
+        var userdata = ControllerHeader(OpcodeEvent);
+        for (int i = 0; i + 2 < args.Count; i += 4)
+        {
+            string name = args[i].Text, value = args[i + 2].Text;
+            if (name == "event")
+            {
+                if (value != "empty_lb_backends")
+                {
+                    throw new NotSupportedException($"trigger_event event \"{value}\" is not simulated");
+                }
+
+                OfWire.PutU32(userdata, 0);
+                continue;
+            }
+
+            int code = name switch
+            {
+                "vip" => 1,
+                "protocol" => 2,
+                "load_balancer" => 3,
+                _ => throw new NotSupportedException($"trigger_event option {name} is not simulated"),
+            };
+            byte[] bytes = Encoding.UTF8.GetBytes(value);
+            userdata.AddRange([0, (byte)code, (byte)(bytes.Length >> 8), (byte)bytes.Length]);
+            userdata.AddRange(bytes);
+        }
+
+        return new ControllerAction([.. userdata]);
+    }
+
+    /// <summary><c>encode_controller_op</c> between <c>encode_setup_args</c> and <c>encode_restore_args</c>.</summary>
+    private static void ControllerWithArguments((OvsSubfield, OvsSubfield)[] args, int opcode, List<OfAction> o)
+    {
+        SetupArguments(args, o);
+        o.Add(new ControllerAction([.. ControllerHeader(opcode)]));
+        RestoreArguments(args, o);
     }
 
     /// <summary>The optional <c>(address[,port[-port]])</c> of ct_dnat/ct_snat; a plain nat without one.</summary>

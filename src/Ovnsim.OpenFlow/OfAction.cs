@@ -168,3 +168,39 @@ public sealed record CtAction(bool Commit, int? Table, OvsSubfield Zone, NatSpec
         return s.Append(')').ToString();
     }
 }
+
+/// <summary>
+/// <c>controller(userdata=…)</c> as ovn-controller writes it: reason "action", max_len 65535, controller id 0, and
+/// userdata that is OVN's action header (the opcode, 4 bytes of padding) and the opcode's payload, often nested
+/// actions in OpenFlow 1.5 wire format.
+/// </summary>
+/// <param name="Userdata">The bytes.</param>
+/// <param name="Pause">Whether the packet is paused (continuation).</param>
+public sealed record ControllerAction(byte[] Userdata, bool Pause = false) : OfAction
+{
+    /// <summary><c>format_CONTROLLER</c>.</summary>
+    public override string ToString()
+    {
+        var s = new StringBuilder("controller(");
+        if (Userdata.Length > 0)
+        {
+            s.Append("userdata=").Append(string.Join(".", Userdata.Select(b => b.ToString("x2", CultureInfo.InvariantCulture))))
+                .Append(',');
+        }
+
+        if (Pause)
+        {
+            s.Append("pause,");
+        }
+
+        s.Length--;
+        return s.Append(')').ToString();
+    }
+
+    /// <inheritdoc/>
+    public bool Equals(ControllerAction? other) =>
+        other is not null && Userdata.AsSpan().SequenceEqual(other.Userdata) && Pause == other.Pause;
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(Userdata.Length, Pause);
+}

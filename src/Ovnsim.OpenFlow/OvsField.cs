@@ -31,8 +31,25 @@ public enum OvsFieldFormat
 /// <param name="NxmName">Its NXM or OXM name, e.g. <c>NXM_OF_IP_DST</c>.</param>
 /// <param name="Bits">Width in bits.</param>
 /// <param name="Format">How values print.</param>
-public sealed record OvsField(string Name, string NxmName, int Bits, OvsFieldFormat Format)
+/// <param name="Nxm">The NXM header's class and field (<c>class &lt;&lt; 16 | field &lt;&lt; 9</c>), or null when the field has none.</param>
+/// <param name="Oxm">The OpenFlow 1.2+ OXM header's class and field, or null.</param>
+public sealed record OvsField(string Name, string NxmName, int Bits, OvsFieldFormat Format, uint? Nxm = null, uint? Oxm = null)
 {
+    /// <summary>Bytes the field's value takes.</summary>
+    public int Bytes => (Bits + 7) / 8;
+
+    /// <summary>
+    /// The header <c>mf_oxm_header</c> picks for OpenFlow 1.5 (OXM where the field has one) or, for
+    /// Nicira extension actions, for version 0 (NXM where the field has one); with the value length, and the
+    /// has-mask bit (which doubles the length) when <paramref name="masked"/>.
+    /// </summary>
+    public uint Header(bool openFlow15, bool masked = false)
+    {
+        uint classField = (openFlow15 ? Oxm ?? Nxm : Nxm ?? Oxm)
+                          ?? throw new InvalidOperationException($"field {Name} has no NXM or OXM header");
+        return classField | (masked ? 0x100u | (uint)(2 * Bytes) : (uint)Bytes);
+    }
+
     private static readonly Dictionary<string, OvsField> ByName = Build();
 
     /// <summary>
@@ -134,62 +151,65 @@ public sealed record OvsField(string Name, string NxmName, int Bits, OvsFieldFor
             eth = OvsFieldFormat.Ethernet, ip4 = OvsFieldFormat.Ipv4, ip6 = OvsFieldFormat.Ipv6;
         var fields = new List<(string[] Names, OvsField Field)>
         {
-            (["metadata"], new("metadata", "OXM_OF_METADATA", 64, hex)),
-            (["in_port"], new("in_port", "NXM_OF_IN_PORT", 16, dec)),
-            (["pkt_mark"], new("pkt_mark", "NXM_NX_PKT_MARK", 32, hex)),
-            (["ct_state"], new("ct_state", "NXM_NX_CT_STATE", 32, hex)),
-            (["ct_mark"], new("ct_mark", "NXM_NX_CT_MARK", 32, hex)),
-            (["ct_label"], new("ct_label", "NXM_NX_CT_LABEL", 128, hex)),
-            (["eth_src"], new("eth_src", "NXM_OF_ETH_SRC", 48, eth)),
-            (["eth_dst"], new("eth_dst", "NXM_OF_ETH_DST", 48, eth)),
-            (["eth_type"], new("eth_type", "NXM_OF_ETH_TYPE", 16, hex)),
-            (["vlan_tci"], new("vlan_tci", "NXM_OF_VLAN_TCI", 16, hex)),
-            (["ip_proto"], new("nw_proto", "NXM_OF_IP_PROTO", 8, dec)),
-            (["ip_dscp"], new("ip_dscp", "OXM_OF_IP_DSCP", 6, dec)),
-            (["ip_ecn"], new("nw_ecn", "NXM_NX_IP_ECN", 2, dec)),
-            (["nw_ttl"], new("nw_ttl", "NXM_NX_IP_TTL", 8, dec)),
-            (["nw_frag"], new("ip_frag", "NXM_NX_IP_FRAG", 2, hex)),
-            (["ipv4_src", "ip_src"], new("ip_src", "NXM_OF_IP_SRC", 32, ip4)),
-            (["ipv4_dst", "ip_dst"], new("ip_dst", "NXM_OF_IP_DST", 32, ip4)),
-            (["ipv6_src"], new("ipv6_src", "NXM_NX_IPV6_SRC", 128, ip6)),
-            (["ipv6_dst"], new("ipv6_dst", "NXM_NX_IPV6_DST", 128, ip6)),
-            (["ipv6_label"], new("ipv6_label", "NXM_NX_IPV6_LABEL", 20, hex)),
-            (["arp_op"], new("arp_op", "NXM_OF_ARP_OP", 16, dec)),
-            (["arp_spa"], new("arp_spa", "NXM_OF_ARP_SPA", 32, ip4)),
-            (["arp_tpa"], new("arp_tpa", "NXM_OF_ARP_TPA", 32, ip4)),
-            (["arp_sha"], new("arp_sha", "NXM_NX_ARP_SHA", 48, eth)),
-            (["arp_tha"], new("arp_tha", "NXM_NX_ARP_THA", 48, eth)),
-            (["nd_target"], new("nd_target", "NXM_NX_ND_TARGET", 128, ip6)),
-            (["nd_sll"], new("nd_sll", "NXM_NX_ND_SLL", 48, eth)),
-            (["nd_tll"], new("nd_tll", "NXM_NX_ND_TLL", 48, eth)),
-            (["icmp_type"], new("icmp_type", "NXM_OF_ICMP_TYPE", 8, dec)),
-            (["icmp_code"], new("icmp_code", "NXM_OF_ICMP_CODE", 8, dec)),
-            (["icmpv6_type"], new("icmpv6_type", "NXM_NX_ICMPV6_TYPE", 8, dec)),
-            (["icmpv6_code"], new("icmpv6_code", "NXM_NX_ICMPV6_CODE", 8, dec)),
-            (["tcp_src"], new("tcp_src", "NXM_OF_TCP_SRC", 16, dec)),
-            (["tcp_dst"], new("tcp_dst", "NXM_OF_TCP_DST", 16, dec)),
-            (["udp_src"], new("udp_src", "NXM_OF_UDP_SRC", 16, dec)),
-            (["udp_dst"], new("udp_dst", "NXM_OF_UDP_DST", 16, dec)),
-            (["sctp_src"], new("sctp_src", "OXM_OF_SCTP_SRC", 16, dec)),
-            (["sctp_dst"], new("sctp_dst", "OXM_OF_SCTP_DST", 16, dec)),
-            (["tcp_flags"], new("tcp_flags", "NXM_NX_TCP_FLAGS", 12, hex)),
+            (["metadata"], new("metadata", "OXM_OF_METADATA", 64, hex, null, O(2))),
+            (["in_port"], new("in_port", "NXM_OF_IN_PORT", 16, dec, N0(0))),
+            (["pkt_mark"], new("pkt_mark", "NXM_NX_PKT_MARK", 32, hex, N1(33))),
+            (["ct_state"], new("ct_state", "NXM_NX_CT_STATE", 32, hex, N1(105))),
+            (["ct_mark"], new("ct_mark", "NXM_NX_CT_MARK", 32, hex, N1(107))),
+            (["ct_label"], new("ct_label", "NXM_NX_CT_LABEL", 128, hex, N1(108))),
+            (["eth_src"], new("eth_src", "NXM_OF_ETH_SRC", 48, eth, N0(2), O(4))),
+            (["eth_dst"], new("eth_dst", "NXM_OF_ETH_DST", 48, eth, N0(1), O(3))),
+            (["eth_type"], new("eth_type", "NXM_OF_ETH_TYPE", 16, hex, N0(3), O(5))),
+            (["vlan_tci"], new("vlan_tci", "NXM_OF_VLAN_TCI", 16, hex, N0(4))),
+            (["ip_proto"], new("nw_proto", "NXM_OF_IP_PROTO", 8, dec, N0(6), O(10))),
+            (["ip_dscp"], new("ip_dscp", "OXM_OF_IP_DSCP", 6, dec, null, O(8))),
+            (["ip_ecn"], new("nw_ecn", "NXM_NX_IP_ECN", 2, dec, N1(28), O(9))),
+            (["nw_ttl"], new("nw_ttl", "NXM_NX_IP_TTL", 8, dec, N1(29))),
+            (["nw_frag"], new("ip_frag", "NXM_NX_IP_FRAG", 2, hex, N1(26))),
+            (["ipv4_src", "ip_src"], new("ip_src", "NXM_OF_IP_SRC", 32, ip4, N0(7), O(11))),
+            (["ipv4_dst", "ip_dst"], new("ip_dst", "NXM_OF_IP_DST", 32, ip4, N0(8), O(12))),
+            (["ipv6_src"], new("ipv6_src", "NXM_NX_IPV6_SRC", 128, ip6, N1(19), O(26))),
+            (["ipv6_dst"], new("ipv6_dst", "NXM_NX_IPV6_DST", 128, ip6, N1(20), O(27))),
+            (["ipv6_label"], new("ipv6_label", "NXM_NX_IPV6_LABEL", 20, hex, N1(27), O(28))),
+            (["arp_op"], new("arp_op", "NXM_OF_ARP_OP", 16, dec, N0(15), O(21))),
+            (["arp_spa"], new("arp_spa", "NXM_OF_ARP_SPA", 32, ip4, N0(16), O(22))),
+            (["arp_tpa"], new("arp_tpa", "NXM_OF_ARP_TPA", 32, ip4, N0(17), O(23))),
+            (["arp_sha"], new("arp_sha", "NXM_NX_ARP_SHA", 48, eth, N1(17), O(24))),
+            (["arp_tha"], new("arp_tha", "NXM_NX_ARP_THA", 48, eth, N1(18), O(25))),
+            (["nd_target"], new("nd_target", "NXM_NX_ND_TARGET", 128, ip6, N1(23), O(31))),
+            (["nd_sll"], new("nd_sll", "NXM_NX_ND_SLL", 48, eth, N1(24), O(32))),
+            (["nd_tll"], new("nd_tll", "NXM_NX_ND_TLL", 48, eth, N1(25), O(33))),
+            (["icmp_type"], new("icmp_type", "NXM_OF_ICMP_TYPE", 8, dec, N0(13), O(19))),
+            (["icmp_code"], new("icmp_code", "NXM_OF_ICMP_CODE", 8, dec, N0(14), O(20))),
+            (["icmpv6_type"], new("icmpv6_type", "NXM_NX_ICMPV6_TYPE", 8, dec, N1(21), O(29))),
+            (["icmpv6_code"], new("icmpv6_code", "NXM_NX_ICMPV6_CODE", 8, dec, N1(22), O(30))),
+            (["tcp_src"], new("tcp_src", "NXM_OF_TCP_SRC", 16, dec, N0(9), O(13))),
+            (["tcp_dst"], new("tcp_dst", "NXM_OF_TCP_DST", 16, dec, N0(10), O(14))),
+            (["udp_src"], new("udp_src", "NXM_OF_UDP_SRC", 16, dec, N0(11), O(15))),
+            (["udp_dst"], new("udp_dst", "NXM_OF_UDP_DST", 16, dec, N0(12), O(16))),
+            (["sctp_src"], new("sctp_src", "OXM_OF_SCTP_SRC", 16, dec, null, O(17))),
+            (["sctp_dst"], new("sctp_dst", "OXM_OF_SCTP_DST", 16, dec, null, O(18))),
+            (["tcp_flags"], new("tcp_flags", "NXM_NX_TCP_FLAGS", 12, hex, N1(34))),
         };
         for (int i = 0; i < 16; i++)
         {
-            fields.Add(([$"reg{i}"], new($"reg{i}", $"NXM_NX_REG{i}", 32, hex)));
+            fields.Add(([$"reg{i}"], new($"reg{i}", $"NXM_NX_REG{i}", 32, hex, N1(i))));
         }
 
         for (int i = 0; i < 8; i++)
         {
-            fields.Add(([$"xreg{i}"], new($"xreg{i}", $"OXM_OF_PKT_REG{i}", 64, hex)));
+            fields.Add(([$"xreg{i}"], new($"xreg{i}", $"OXM_OF_PKT_REG{i}", 64, hex, null, (0x8001u << 16) | ((uint)i << 9))));
         }
 
         for (int i = 0; i < 4; i++)
         {
-            fields.Add(([$"xxreg{i}"], new($"xxreg{i}", $"NXM_NX_XXREG{i}", 128, hex)));
+            fields.Add(([$"xxreg{i}"], new($"xxreg{i}", $"NXM_NX_XXREG{i}", 128, hex, N1(111 + i))));
         }
 
         var map = new Dictionary<string, OvsField>(StringComparer.Ordinal);
+        static uint N0(int field) => (uint)field << 9;
+        static uint N1(int field) => (1u << 16) | ((uint)field << 9);
+        static uint O(int field) => (0x8000u << 16) | ((uint)field << 9);
         foreach (var (names, field) in fields)
         {
             foreach (string n in names)

@@ -172,7 +172,16 @@ public sealed partial class MatchCompilerTests
             {
                 var ports = sb.PortBindings.Where(p => p.Datapath?.Uuid == dp.Uuid).ToDictionary(p => p.LogicalPort);
                 Func<string, long?> lookup = port => LookupPort(port, ports, groups.GetValueOrDefault(dp.Uuid));
-                var matches = compiler.Compile(flow.Match, prerequisites, port => resident.Contains(port), lookup, out _);
+                IReadOnlyList<ExprMatch> matches;
+                try
+                {
+                    matches = compiler.Compile(flow.Match, prerequisites, port => resident.Contains(port), lookup, out _);
+                }
+                catch (Ovnsim.Logical.LogicalSyntaxException)
+                {
+                    continue; // likewise for a match it cannot parse (an empty address set's "{}", say)
+                }
+
                 yield return new LocalFlow(flow, dp, table, actions, matches, lookup);
             }
         }

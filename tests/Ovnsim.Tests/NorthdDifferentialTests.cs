@@ -35,11 +35,12 @@ public sealed class NorthdDifferentialTests
 
     /// <summary>
     /// The same random topologies on a real hypervisor (ovs-vswitchd on the dummy datapath and ovn-controller): the
-    /// OpenFlow matches ovnsim compiles from the real SB print exactly as ovs-ofctl prints the installed flows'.
+    /// OpenFlow flows (matches and actions) and groups ovnsim translates from the real SB print exactly as ovs-ofctl
+    /// prints the installed ones.
     /// OVNSIM_FUZZ_HYPERVISORS sets the count (default 30).
     /// </summary>
     [Fact]
-    public void Random_topologies_translate_matches_as_real_ovn_controller()
+    public void Random_topologies_translate_logical_flows_as_real_ovn_controller()
     {
         if (RealOvn.OptedOut)
         {
@@ -54,13 +55,13 @@ public sealed class NorthdDifferentialTests
             string dir = RealOvn.RunNorthd(spec.Render(), withController: true);
             try
             {
-                var (_, failures) = MatchCompilerTests.CompareMatchTexts(dir);
+                var (_, failures) = ActionEncoderTests.CompareFlowTexts(dir);
                 if (failures.Count == 0)
                 {
                     return true;
                 }
 
-                throw new Xunit.Sdk.XunitException($"OpenFlow matches differ from ovn-controller's:\n{string.Join("\n", failures.Take(5))}"
+                throw new Xunit.Sdk.XunitException($"OpenFlow flows differ from ovn-controller's:\n{string.Join("\n", failures.Take(5))}"
                                                    + $"\n--- topology ---\n{spec.Render()}");
             }
             finally
