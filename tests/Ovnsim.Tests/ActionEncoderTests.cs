@@ -104,6 +104,34 @@ public sealed partial class ActionEncoderTests
         return (encoded, failures);
     }
 
+    /// <summary>
+    /// The library's translator for the golden's chassis gives the real logical-table flows line for line,
+    /// cookies and conjunction ids included (ids from <c>hash_int</c> of the flow's and datapath's UUIDs); only
+    /// group ids are replaced by the groups' texts.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(MatchCompilerTests.Hypervisors), MemberType = typeof(MatchCompilerTests))]
+    public void Translator_gives_the_real_logical_table_flows_with_cookies_and_conjunction_ids(string dir)
+    {
+        var sb = Ovnsim.Ovsdb.DatabaseSources.LoadSouthbound(Path.Combine(dir, "sb.db"));
+        var ifaces = Ovnsim.Ovsdb.DatabaseSources.LoadOpenVswitch(Path.Combine(dir, "conf.db")).Interfaces
+            .Select(i => i.ExternalIds.GetValueOrDefault("iface-id")).OfType<string>();
+        var result = LogicalFlowTranslator.Translate(sb, ChassisView.Of(sb, null, ifaces));
+        var realGroups = File.ReadLines(Path.Combine(dir, "groups.txt")).Select(l => Regex.Match(l, @"^ group_id=(\d+),(.*)$"))
+            .Where(m => m.Success).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        var real = File.ReadLines(Path.Combine(dir, "openflow-nostats.txt"))
+            .Where(l => Regex.Match(l, @" table=(\d+),") is { Success: true } t
+                        && int.Parse(t.Groups[1].Value, CultureInfo.InvariantCulture) is (>= 8 and <= 36) or (>= 42 and <= 63))
+            .Select(l => GroupRefs().Replace(l, g => $"group:[{realGroups[g.Groups[1].Value]}]"))
+            .ToHashSet(StringComparer.Ordinal);
+        var ours = result.Flows.Select(f => GroupRefs().Replace(f.ToOfctlLine(),
+                g => $"group:[{result.Groups.Groups[int.Parse(g.Groups[1].Value, CultureInfo.InvariantCulture) - 1].Text}]"))
+            .ToHashSet(StringComparer.Ordinal);
+        var differences = real.Except(ours).Select(l => "real only:   " + l)
+            .Concat(ours.Except(real).Select(l => "ovnsim only: " + l)).Order(StringComparer.Ordinal).ToList();
+        Assert.True(differences.Count == 0, $"{differences.Count} differ:\n{string.Join("\n", differences.Take(20))}");
+    }
+
     [GeneratedRegex(@"conj_id=\d+")]
     private static partial Regex ConjIds();
 

@@ -34,47 +34,21 @@ public sealed partial class MatchCompilerTests
     [MemberData(nameof(Hypervisors))]
     public void Logical_flow_matches_compile_to_the_real_openflow_matches(string dir)
     {
-        var sb = DatabaseSources.LoadSouthbound(Path.Combine(dir, "sb.db"));
         var reference = ReferenceMatches(File.ReadAllLines(Path.Combine(dir, "openflow-nostats.txt")));
-        var addressSets = sb.AddressSets.ToDictionary(a => a.Name, a => (IReadOnlyList<string>)a.Addresses);
-        var compiler = new MatchCompiler(name => addressSets.GetValueOrDefault(name));
-        var ifaces = DatabaseSources.LoadOpenVswitch(Path.Combine(dir, "conf.db")).Interfaces
-            .Select(i => i.ExternalIds.GetValueOrDefault("iface-id")).OfType<string>().ToHashSet();
-        var resident = sb.PortBindings.Where(p => p.Chassis is not null).Select(p => p.LogicalPort).ToHashSet();
-        var groups = sb.MulticastGroups.GroupBy(g => g.Row.GetRef("datapath")!.Uuid)
-            .ToDictionary(g => g.Key, g => g.ToDictionary(m => m.Row.GetString("name"), m => m.Row.GetOptionalInteger("tunnel_key") ?? 0));
-        var related = sb.PortBindings.Where(p => p.Type is "patch" or "localnet" or "vtep" || ifaces.Contains(p.LogicalPort)
-                                                 || p.Chassis is not null).Select(p => p.LogicalPort).ToHashSet();
         var failures = new List<string>();
         int compared = 0;
-        foreach (var flow in sb.LogicalFlows)
+        foreach (var local in LocalFlows(dir))
         {
-            var datapaths = flow.LogicalDatapath is { } one ? [one] : flow.LogicalDpGroup!.Datapaths.ToList();
-            foreach (var dp in datapaths)
+            var (flow, dp) = (local.Flow, local.Datapath);
+            string cookie = UuidText.FirstPart(flow.Uuid).ToString("x", CultureInfo.InvariantCulture);
+            var ours = local.Matches.Select(m => Canonical(m, dp.TunnelKey)).Order(StringComparer.Ordinal).ToList();
+            var real = reference.GetValueOrDefault((cookie, local.Table, (int)flow.Priority, dp.TunnelKey), [])
+                .Order(StringComparer.Ordinal).ToList();
+            compared++;
+            if (!ours.SequenceEqual(real))
             {
-                var ports = sb.PortBindings.Where(p => p.Datapath?.Uuid == dp.Uuid).ToDictionary(p => p.LogicalPort);
-                // ovn-controller skips a flow tagged with a port that is not related to this chassis.
-                if (flow.Row.GetMap("tags").GetValueOrDefault("in_out_port") is { } ioPort && !related.Contains(ioPort))
-                {
-                    continue;
-                }
-
-                var prerequisites = ActionPrerequisites.Collect(ActionParser.Parse(flow.Actions));
-                var matches = compiler.Compile(flow.Match, prerequisites,
-                    port => resident.Contains(port),
-                    port => LookupPort(port, ports, groups.GetValueOrDefault(dp.Uuid)),
-                    out _);
-                int table = (flow.Pipeline == "ingress" ? 8 : 42) + (int)flow.TableId;
-                string cookie = UuidText.FirstPart(flow.Uuid).ToString("x", CultureInfo.InvariantCulture);
-                var ours = matches.Select(m => Canonical(m, dp.TunnelKey)).Order(StringComparer.Ordinal).ToList();
-                var real = reference.GetValueOrDefault((cookie, table, (int)flow.Priority, dp.TunnelKey), [])
-                    .Order(StringComparer.Ordinal).ToList();
-                compared++;
-                if (!ours.SequenceEqual(real))
-                {
-                    failures.Add($"{flow.Pipeline} {flow.TableId} {flow.Priority} ({flow.Match}) on {dp.Name}\n"
-                                 + $"   ovnsim: {string.Join(" | ", ours)}\n   real:   {string.Join(" | ", real)}");
-                }
+                failures.Add($"{flow.Pipeline} {flow.TableId} {flow.Priority} ({flow.Match}) on {dp.Name}\n"
+                             + $"   ovnsim: {string.Join(" | ", ours)}\n   real:   {string.Join(" | ", real)}");
             }
         }
 
@@ -141,107 +115,29 @@ public sealed partial class MatchCompilerTests
         var addressSets = sb.AddressSets.ToDictionary(a => a.Name, a => (IReadOnlyList<string>)a.Addresses);
         var compiler = new MatchCompiler(name => addressSets.GetValueOrDefault(name));
         var ifaces = DatabaseSources.LoadOpenVswitch(Path.Combine(dir, "conf.db")).Interfaces
-            .Select(i => i.ExternalIds.GetValueOrDefault("iface-id")).OfType<string>().ToHashSet();
-        var resident = sb.PortBindings.Where(p => p.Chassis is not null).Select(p => p.LogicalPort).ToHashSet();
-        var groups = sb.MulticastGroups.GroupBy(g => g.Row.GetRef("datapath")!.Uuid)
-            .ToDictionary(g => g.Key, g => g.ToDictionary(m => m.Row.GetString("name"), m => m.Row.GetOptionalInteger("tunnel_key") ?? 0));
-        var related = sb.PortBindings.Where(p => p.Type is "patch" or "localnet" or "vtep" || ifaces.Contains(p.LogicalPort)
-                                                 || p.Chassis is not null).Select(p => p.LogicalPort).ToHashSet();
-        var local = LocalDatapaths(sb);
-        foreach (var flow in sb.LogicalFlows)
+            .Select(i => i.ExternalIds.GetValueOrDefault("iface-id")).OfType<string>();
+        var chassis = Ovnsim.OpenFlow.ChassisView.Of(sb, null, ifaces);
+        foreach (var local in chassis.LocalFlows(sb))
         {
-            if (flow.Row.GetMap("tags").GetValueOrDefault("in_out_port") is { } ioPort && !related.Contains(ioPort))
-            {
-                continue;
-            }
-
-            var datapaths = flow.LogicalDatapath is { } one ? [one] : flow.LogicalDpGroup!.Datapaths.ToList();
             ActionList actions;
+            IReadOnlyList<ExprMatch> matches;
             try
             {
-                actions = ActionParser.Parse(flow.Actions);
+                actions = ActionParser.Parse(local.Flow.Actions);
+                matches = compiler.Compile(local.Flow.Match, ActionPrerequisites.Collect(actions), chassis.IsResident,
+                    local.LookupPort, out _);
             }
             catch (Ovnsim.Logical.LogicalSyntaxException)
             {
-                continue; // ovn-controller logs actions it cannot parse and installs nothing for the flow
+                continue; // ovn-controller logs what it cannot parse (an empty address set's "{}", say) and skips it
             }
 
-            var prerequisites = ActionPrerequisites.Collect(actions);
-            int table = (flow.Pipeline == "ingress" ? 8 : 42) + (int)flow.TableId;
-            foreach (var dp in datapaths.Where(d => local.Contains(d.Uuid)))
-            {
-                var ports = sb.PortBindings.Where(p => p.Datapath?.Uuid == dp.Uuid).ToDictionary(p => p.LogicalPort);
-                Func<string, long?> lookup = port => LookupPort(port, ports, groups.GetValueOrDefault(dp.Uuid));
-                IReadOnlyList<ExprMatch> matches;
-                try
-                {
-                    matches = compiler.Compile(flow.Match, prerequisites, port => resident.Contains(port), lookup, out _);
-                }
-                catch (Ovnsim.Logical.LogicalSyntaxException)
-                {
-                    continue; // likewise for a match it cannot parse (an empty address set's "{}", say)
-                }
-
-                yield return new LocalFlow(flow, dp, table, actions, matches, lookup);
-            }
+            yield return new LocalFlow(local.Flow, local.Datapath, local.Table, actions, matches, local.LookupPort);
         }
-    }
-
-    /// <summary>
-    /// The datapaths ovn-controller translates flows for (controller/binding.c <c>add_local_datapath</c>): those with
-    /// a port bound to this chassis, and every datapath reachable from them through patch ports.
-    /// </summary>
-    internal static HashSet<Guid> LocalDatapaths(Ovnsim.Ovsdb.Southbound.SouthboundDatabase sb)
-    {
-        var byName = sb.PortBindings.ToDictionary(p => p.LogicalPort);
-        var local = new HashSet<Guid>();
-        var queue = new Queue<Guid>();
-        foreach (var pb in sb.PortBindings.Where(p => p.Chassis is not null && p.Datapath is not null))
-        {
-            if (local.Add(pb.Datapath!.Uuid))
-            {
-                queue.Enqueue(pb.Datapath.Uuid);
-            }
-        }
-
-        while (queue.Count > 0)
-        {
-            var dp = queue.Dequeue();
-            foreach (var pb in sb.PortBindings.Where(p => p.Datapath?.Uuid == dp && p.Type == "patch"))
-            {
-                if (pb.Options.GetValueOrDefault("peer") is { } peer && byName.TryGetValue(peer, out var other)
-                    && other.Datapath is { } otherDp && local.Add(otherDp.Uuid))
-                {
-                    queue.Enqueue(otherDp.Uuid);
-                }
-            }
-        }
-
-        return local;
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@"conj_id=\d+")]
     private static partial System.Text.RegularExpressions.Regex ConjIds();
-
-    /// <summary>
-    /// controller/lflow.c <c>lookup_port_cb</c>: "none" is 0, then a port of the datapath, then a multicast group of
-    /// the datapath; anything else never matches.
-    /// </summary>
-    private static long? LookupPort(string name, Dictionary<string, Ovnsim.Ovsdb.Southbound.PortBinding> ports,
-                                    Dictionary<string, long>? groups)
-    {
-        if (name == "none")
-        {
-            return 0;
-        }
-
-        if (ports.TryGetValue(name, out var pb))
-        {
-            return pb.TunnelKey;
-        }
-
-        return groups is not null && groups.TryGetValue(name, out long key) ? key : null;
-    }
 
     /// <summary>Our match in the reference's canonical form: OVS register and field names, sorted.</summary>
     private static string Canonical(ExprMatch m, long datapathKey)

@@ -53,4 +53,15 @@ public sealed class NbctlShowTests
         // whose orders matched real ovn-nbctl show; they also pin the word/tail handling (1, 4 and 5 bytes).
         Assert.Equal(expected, OvsHash.String(text));
     }
+
+    [Theory]
+    [InlineData(1u, 0u, 0xea95647du)]
+    [InlineData(2u, 0u, 0xa1cba8ceu)]
+    [InlineData(0xdeadbeefu, 0x12345678u, 0x03347f0fu)]
+    public void Hash_int_gives_the_values_of_ovs_hash_2words(uint x, uint basis, uint expected)
+    {
+        // Expected values from lib/hash.h's mhash functions compiled with gcc (the comment in hash_boolean() that
+        // calls 0xc2b73583 "hash_int(1, 0)" predates the murmur-based hash and no longer holds).
+        Assert.Equal(expected, OvsHash.Int(x, basis));
+    }
 }

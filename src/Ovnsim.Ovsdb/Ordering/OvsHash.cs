@@ -41,6 +41,9 @@ public static class OvsHash
         return Bytes(bytes, basis);
     }
 
+    /// <summary><c>hash_int(x, basis)</c>, which is <c>hash_2words(x, basis)</c> in the portable build.</summary>
+    public static uint Int(uint x, uint basis) => Finish(Add(Add(x, 0), basis) ^ 8);
+
     // mhash_add(): zero data leaves the hash as it is before the rotation, as in OVS.
     private static uint Add(uint hash, uint data)
     {

@@ -1,0 +1,123 @@
+using Ovnsim.Ovsdb.Southbound;
+
+namespace Ovnsim.OpenFlow;
+
+/// <summary>A logical flow on one of the datapaths a chassis translates it for.</summary>
+/// <param name="Flow">The logical flow.</param>
+/// <param name="Datapath">The datapath.</param>
+/// <param name="Table">Its OpenFlow table (8+N ingress, 42+N egress).</param>
+/// <param name="LookupPort">A port or multicast group name of the datapath to its tunnel key, or null.</param>
+public sealed record LocalLogicalFlow(LogicalFlow Flow, DatapathBinding Datapath, int Table, Func<string, long?> LookupPort);
+
+/// <summary>
+/// What ovn-controller on one chassis knows about where ports are (controller/binding.c): the ports bound to the
+/// chassis, the interfaces of its integration bridge (their <c>iface-id</c>s), and from those the local datapaths
+/// (those with a bound port, and every datapath reachable from them through patch ports) and the related ports
+/// (bound here, with a local interface, or patch/localnet/vtep ports).
+/// </summary>
+public sealed class ChassisView
+{
+    private readonly HashSet<string> _resident;
+    private readonly HashSet<string> _related;
+    private readonly HashSet<Guid> _local;
+
+    private ChassisView(HashSet<string> resident, HashSet<string> related, HashSet<Guid> local)
+    {
+        _resident = resident;
+        _related = related;
+        _local = local;
+    }
+
+    /// <summary>
+    /// The view of the chassis named <paramref name="chassisName"/> (or, when null, of whichever chassis the SB
+    /// binds ports to), whose bridge has interfaces with the given <c>iface-id</c>s.
+    /// </summary>
+    public static ChassisView Of(SouthboundDatabase sb, string? chassisName, IEnumerable<string> ifaceIds)
+    {
+        var ifaces = ifaceIds.ToHashSet(StringComparer.Ordinal);
+        bool Here(PortBinding p) => p.Chassis is { } c && (chassisName is null || c.Name == chassisName);
+        var bindings = sb.PortBindings;
+        var resident = bindings.Where(Here).Select(p => p.LogicalPort).ToHashSet(StringComparer.Ordinal);
+        var related = bindings.Where(p => p.Type is "patch" or "localnet" or "vtep" || ifaces.Contains(p.LogicalPort) || Here(p))
+            .Select(p => p.LogicalPort).ToHashSet(StringComparer.Ordinal);
+
+        var byName = bindings.ToDictionary(p => p.LogicalPort);
+        var local = new HashSet<Guid>();
+        var queue = new Queue<Guid>();
+        foreach (var pb in bindings.Where(p => Here(p) && p.Datapath is not null))
+        {
+            if (local.Add(pb.Datapath!.Uuid))
+            {
+                queue.Enqueue(pb.Datapath.Uuid);
+            }
+        }
+
+        while (queue.Count > 0)
+        {
+            var dp = queue.Dequeue();
+            foreach (var pb in bindings.Where(p => p.Datapath?.Uuid == dp && p.Type == "patch"))
+            {
+                if (pb.Options.GetValueOrDefault("peer") is { } peer && byName.TryGetValue(peer, out var other)
+                    && other.Datapath is { } otherDp && local.Add(otherDp.Uuid))
+                {
+                    queue.Enqueue(otherDp.Uuid);
+                }
+            }
+        }
+
+        return new ChassisView(resident, related, local);
+    }
+
+    /// <summary><c>is_chassis_resident(port)</c>.</summary>
+    public bool IsResident(string port) => _resident.Contains(port);
+
+    /// <summary>Whether ovn-controller translates flows of this datapath.</summary>
+    public bool IsLocal(Guid datapath) => _local.Contains(datapath);
+
+    /// <summary>
+    /// The logical flows ovn-controller translates, each once per local datapath of its datapath or group, in SB
+    /// row order; flows tagged <c>in_out_port</c> with a port unrelated to the chassis are left out.
+    /// </summary>
+    public IEnumerable<LocalLogicalFlow> LocalFlows(SouthboundDatabase sb)
+    {
+        var portsByDatapath = sb.PortBindings.Where(p => p.Datapath is not null).GroupBy(p => p.Datapath!.Uuid)
+            .ToDictionary(g => g.Key, g => g.ToDictionary(p => p.LogicalPort, p => p.TunnelKey, StringComparer.Ordinal));
+        var groups = sb.MulticastGroups.GroupBy(g => g.Row.GetRef("datapath")!.Uuid)
+            .ToDictionary(g => g.Key, g => g.ToDictionary(m => m.Row.GetString("name"), m => m.Row.GetOptionalInteger("tunnel_key") ?? 0));
+        foreach (var flow in sb.LogicalFlows)
+        {
+            if (flow.Row.GetMap("tags").GetValueOrDefault("in_out_port") is { } ioPort && !_related.Contains(ioPort))
+            {
+                continue;
+            }
+
+            var datapaths = flow.LogicalDatapath is { } one ? [one] : flow.LogicalDpGroup?.Datapaths.ToList() ?? [];
+            int table = (flow.Pipeline == "ingress" ? OfTable.LogicalIngress : OfTable.LogicalEgress) + (int)flow.TableId;
+            foreach (var dp in datapaths.Where(d => _local.Contains(d.Uuid)))
+            {
+                var ports = portsByDatapath.GetValueOrDefault(dp.Uuid);
+                var mc = groups.GetValueOrDefault(dp.Uuid);
+                yield return new LocalLogicalFlow(flow, dp, table, name => LookupPort(name, ports, mc));
+            }
+        }
+    }
+
+    /// <summary>
+    /// controller/lflow.c <c>lookup_port_cb</c>: "none" is 0, then a port of the datapath, then a multicast group of
+    /// the datapath; anything else is unknown.
+    /// </summary>
+    private static long? LookupPort(string name, Dictionary<string, long>? ports, Dictionary<string, long>? groups)
+    {
+        if (name == "none")
+        {
+            return 0;
+        }
+
+        if (ports is not null && ports.TryGetValue(name, out long key))
+        {
+            return key;
+        }
+
+        return groups is not null && groups.TryGetValue(name, out long g) ? g : null;
+    }
+}
