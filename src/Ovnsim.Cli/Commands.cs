@@ -59,6 +59,82 @@ internal static class Commands
         return 0;
     }
 
+    /// <summary>
+    /// <c>ovnsim openflow --sb FILE [--ovs FILE] [--no-stats]</c>: the flows ovn-controller installs for the SB's
+    /// logical flows on one chassis, as <c>ovs-ofctl dump-flows br-int</c> prints them. OVS prints flows in its
+    /// classifier's order; ovnsim prints them by table, then priority (highest first), then match text.
+    /// </summary>
+    public static int OpenFlow(CommandLine line, TextWriter stdout, TextWriter stderr)
+    {
+        var translation = Translate(line, "openflow", stderr);
+        bool stats = !line.Has("--no-stats");
+        if (stats)
+        {
+            stdout.WriteLine("NXST_FLOW reply (xid=0x4):");
+        }
+
+        foreach (var flow in translation.Flows.OrderBy(f => f.Table).ThenByDescending(f => f.Priority)
+                     .ThenBy(f => f.MatchText, StringComparer.Ordinal))
+        {
+            stdout.WriteLine(stats ? WithStats(flow) : flow.ToOfctlLine());
+        }
+
+        return 0;
+    }
+
+    /// <summary><c>ovnsim groups --sb FILE [--ovs FILE]</c>: the groups, as <c>ovs-ofctl dump-groups br-int</c>.</summary>
+    public static int Groups(CommandLine line, TextWriter stdout, TextWriter stderr)
+    {
+        var translation = Translate(line, "groups", stderr);
+        stdout.WriteLine("OFPST_GROUP_DESC reply (OF1.5) (xid=0x2):");
+        foreach (var (id, text) in translation.Groups.Groups)
+        {
+            stdout.WriteLine($" group_id={id},{text}");
+        }
+
+        return 0;
+    }
+
+    private static Ovnsim.OpenFlow.LogicalTranslation Translate(CommandLine line, string command, TextWriter stderr)
+    {
+        if (line.Get("--nb") is not null)
+        {
+            throw new UsageException($"{command} takes the SB database (--sb FILE); translating from --nb is not simulated yet");
+        }
+
+        var sb = DatabaseSources.LoadSouthbound(line.Require("--sb", command));
+        ReportWarnings(sb.Database, stderr);
+        string? chassis = null;
+        var ifaces = new List<string>();
+        if (line.Get("--ovs") is { } ovsPath)
+        {
+            var ovs = DatabaseSources.LoadOpenVswitch(ovsPath);
+            ReportWarnings(ovs.Database, stderr);
+            chassis = ovs.SystemId ?? throw new UsageException($"{ovsPath}: the Open_vSwitch row has no external_ids:system-id");
+            ifaces.AddRange(ovs.Interfaces.Select(i => i.ExternalIds.GetValueOrDefault("iface-id")).OfType<string>());
+        }
+
+        var view = Ovnsim.OpenFlow.ChassisView.Of(sb, chassis, ifaces);
+        var translation = Ovnsim.OpenFlow.LogicalFlowTranslator.Translate(sb, view);
+        foreach (string skipped in translation.Skipped)
+        {
+            stderr.WriteLine($"ovnsim: logical flow not translated ({skipped})");
+        }
+
+        stderr.WriteLine("ovnsim: physical tables (0, 37-41, 64-78) are not simulated yet; only the logical tables are shown");
+        return translation;
+    }
+
+    /// <summary>A flow line with the statistics a fresh flow shows.</summary>
+    private static string WithStats(Ovnsim.OpenFlow.OpenFlowFlow flow)
+    {
+        string line = flow.ToOfctlLine();
+        string cookie = flow.Cookie != 0 ? $"cookie=0x{flow.Cookie:x}, " : "";
+        string rest = line[(1 + cookie.Length)..];
+        string table = flow.Table != 0 ? $"table={flow.Table}, " : "";
+        return $" {cookie}duration=0s, {table}n_packets=0, n_bytes=0, {rest[table.Length..]}";
+    }
+
     /// <summary><c>ovnsim db summary --db FILE</c>: the schema and every table's row count.</summary>
     public static int DbSummary(CommandLine line, TextWriter stdout, TextWriter stderr)
     {

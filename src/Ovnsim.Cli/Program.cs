@@ -15,7 +15,7 @@ internal static class Program
     public const int UsageError = 2;
 
     private static readonly HashSet<string> Valued = new(StringComparer.Ordinal) { "--nb", "--sb", "--ovs", "--db" };
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--help" };
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--help", "--no-stats" };
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
@@ -36,6 +36,8 @@ internal static class Program
                 ["nb", "show"] => Commands.NbShow(line, stdout, stderr),
                 ["db", "summary"] => Commands.DbSummary(line, stdout, stderr),
                 ["lflows"] => Commands.Lflows(line, stdout, stderr),
+                ["openflow"] => Commands.OpenFlow(line, stdout, stderr),
+                ["groups"] => Commands.Groups(line, stdout, stderr),
                 ["demo"] => Commands.Demo(stdout),
                 _ => throw new UsageException($"unknown command '{string.Join(' ', line.Words)}' (try 'ovnsim --help')"),
             };

@@ -127,6 +127,42 @@ public sealed class CliTests
         Assert.Matches(@"Logical_Flow\s+221 rows", stdout);
     }
 
+    [Fact]
+    public void Openflow_prints_the_seeds_logical_table_flows_as_ovs_ofctl_does()
+    {
+        var (code, stdout, stderr) = Run("openflow", "--sb", TestData.Seed("sb.db"), "--ovs", TestData.Seed("conf.db"), "--no-stats");
+        Assert.Equal(0, code);
+        var real = File.ReadLines(TestData.Seed("openflow-nostats.txt"))
+            .Where(l => System.Text.RegularExpressions.Regex.Match(l, @" table=(\d+),") is { Success: true } t
+                        && int.Parse(t.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) is (>= 8 and <= 36) or (>= 42 and <= 63))
+            .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"group:\d+", "group:*"))
+            .Order(StringComparer.Ordinal).ToList();
+        var ours = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"group:\d+", "group:*"))
+            .Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(real, ours);
+        Assert.Contains("physical tables", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Groups_prints_one_select_group_per_port_forwarding_backend()
+    {
+        var (code, stdout, _) = Run("groups", "--sb", TestData.Seed("sb.db"), "--ovs", TestData.Seed("conf.db"));
+        Assert.Equal(0, code);
+        var real = File.ReadLines(TestData.Seed("groups.txt")).Skip(1).Select(l => l[l.IndexOf(',', StringComparison.Ordinal)..]).Order();
+        var ours = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l[l.IndexOf(',', StringComparison.Ordinal)..]).Order();
+        Assert.Equal(real, ours);
+        Assert.StartsWith("OFPST_GROUP_DESC reply (OF1.5) (xid=0x2):\n", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Openflow_from_nb_is_a_clear_usage_error()
+    {
+        var (code, _, stderr) = Run("openflow", "--nb", TestData.Seed("nb.db"));
+        Assert.Equal(2, code);
+        Assert.Contains("not simulated yet", stderr, StringComparison.Ordinal);
+    }
+
     private static (int Code, string Stdout, string Stderr) Run(params string[] args)
     {
         var stdout = new StringWriter { NewLine = "\n" };
