@@ -21,8 +21,9 @@ public sealed class ChassisView
     private readonly HashSet<string> _related;
     private readonly HashSet<Guid> _local;
 
-    private ChassisView(HashSet<string> resident, HashSet<string> related, HashSet<Guid> local)
+    private ChassisView(string? chassisName, HashSet<string> resident, HashSet<string> related, HashSet<Guid> local)
     {
+        ChassisName = chassisName;
         _resident = resident;
         _related = related;
         _local = local;
@@ -65,8 +66,12 @@ public sealed class ChassisView
             }
         }
 
-        return new ChassisView(resident, related, local);
+        string? name = chassisName ?? bindings.Select(p => p.Chassis?.Name).FirstOrDefault(n => n is not null);
+        return new ChassisView(name, resident, related, local);
     }
+
+    /// <summary>The chassis's name, or null when the SB binds no port to any chassis.</summary>
+    public string? ChassisName { get; }
 
     /// <summary><c>is_chassis_resident(port)</c>.</summary>
     public bool IsResident(string port) => _resident.Contains(port);

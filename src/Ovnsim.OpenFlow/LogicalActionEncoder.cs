@@ -20,11 +20,26 @@ public static class OfTable
     /// <summary>Where the ingress pipeline's <c>output</c> goes (large-packet detection, then remote/local output).</summary>
     public const int OutputInit = 37;
 
+    /// <summary>Large-packet processing.</summary>
+    public const int OutputLargePktProcess = 38;
+
+    /// <summary>Output to ports on other chassis (and multicast fan-out).</summary>
+    public const int RemoteOutput = 39;
+
+    /// <summary>Output to ports on this chassis.</summary>
+    public const int LocalOutput = 40;
+
+    /// <summary>Drops a packet going back out its input port unless loopback is allowed; clears the registers.</summary>
+    public const int CheckLoopback = 41;
+
     /// <summary>Logical egress table 0.</summary>
     public const int LogicalEgress = 42;
 
     /// <summary>Where the egress pipeline's <c>output</c> goes.</summary>
     public const int SaveInport = 64;
+
+    /// <summary>Logical-to-physical: delivery to the port.</summary>
+    public const int LogToPhy = 65;
 
     /// <summary>get_arp/get_nd/lookup_*_ip: MAC bindings by port and IP.</summary>
     public const int MacBinding = 66;

@@ -41,13 +41,15 @@ public static class LogicalFlowTranslator
     /// Translates the logical flows of <paramref name="sb"/> for the chassis whose bound ports
     /// <paramref name="chassis"/> describes.
     /// </summary>
-    public static LogicalTranslation Translate(SouthboundDatabase sb, ChassisView chassis)
+    public static LogicalTranslation Translate(SouthboundDatabase sb, ChassisView chassis) =>
+        Translate(sb, chassis, new DesiredFlows());
+
+    /// <summary>Translates into <paramref name="flows"/>, which may already hold other flows.</summary>
+    public static LogicalTranslation Translate(SouthboundDatabase sb, ChassisView chassis, DesiredFlows flows)
     {
         var addressSets = sb.AddressSets.ToDictionary(a => a.Name, a => (IReadOnlyList<string>)a.Addresses);
         var compiler = new MatchCompiler(name => addressSets.GetValueOrDefault(name));
         var groups = new GroupTable();
-        var flows = new List<OpenFlowFlow>();
-        var index = new Dictionary<(int, int, string), int>();
         var skipped = new List<string>();
         var usedConjIds = new HashSet<uint>();
         int translated = 0;
@@ -79,7 +81,7 @@ public static class LogicalFlowTranslator
                     string text = match.Conjunctions.Count == 0
                         ? actionText
                         : string.Join(",", match.Conjunctions.Select(c => $"conjunction({c.Id + conjOffset},{c.Clause}/{c.Clauses})"));
-                    Add(new OpenFlowFlow(lf.Table, (int)flow.Priority, cookie, ovs, text), match.Conjunctions.Count > 0);
+                    flows.Add(new OpenFlowFlow(lf.Table, (int)flow.Priority, cookie, ovs, text));
                 }
             }
             catch (Exception e) when (e is LogicalSyntaxException or NotSupportedException)
@@ -88,26 +90,7 @@ public static class LogicalFlowTranslator
             }
         }
 
-        return new LogicalTranslation(flows, groups, skipped, translated);
-
-        // ofctrl: a flow with the same table, priority and match as an installed one is not installed again,
-        // except that conjunction clauses merge their conjunction actions into one flow.
-        void Add(OpenFlowFlow f, bool conjunctive)
-        {
-            var key = (f.Table, f.Priority, f.MatchText);
-            if (index.TryGetValue(key, out int at))
-            {
-                if (conjunctive && flows[at].Actions.StartsWith("conjunction(", StringComparison.Ordinal))
-                {
-                    flows[at] = flows[at] with { Actions = flows[at].Actions + "," + f.Actions };
-                }
-
-                return;
-            }
-
-            index[key] = flows.Count;
-            flows.Add(f);
-        }
+        return new LogicalTranslation(flows.Flows, groups, skipped, translated);
     }
 
     /// <summary>

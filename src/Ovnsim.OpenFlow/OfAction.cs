@@ -88,6 +88,23 @@ public sealed record OutputPortAction(uint Port) : OfAction
     public override string ToString() => $"output:{Port}";
 }
 
+/// <summary><c>pop_vlan</c> (OVS's strip_vlan as OpenFlow 1.1+ names it).</summary>
+public sealed record PopVlanAction : OfAction
+{
+    /// <inheritdoc/>
+    public override string ToString() => "pop_vlan";
+}
+
+/// <summary><c>conjunction(ID,CLAUSE/N)</c>, the clause printed from 1.</summary>
+/// <param name="Id">The conjunction id.</param>
+/// <param name="Clause">The clause, from 0.</param>
+/// <param name="Clauses">The number of clauses.</param>
+public sealed record ConjunctionAction(uint Id, int Clause, int Clauses) : OfAction
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"conjunction({Id},{Clause + 1}/{Clauses})";
+}
+
 /// <summary><c>clone(ACTIONS)</c>.</summary>
 /// <param name="Actions">The nested actions.</param>
 public sealed record CloneAction(IReadOnlyList<OfAction> Actions) : OfAction

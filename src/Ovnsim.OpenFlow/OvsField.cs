@@ -21,6 +21,9 @@ public enum OvsFieldFormat
 
     /// <summary>An IPv6 address.</summary>
     Ipv6,
+
+    /// <summary>An OpenFlow port: a number, or a reserved port's name (<c>ANY</c> for 0xffff).</summary>
+    OfpPort,
 }
 
 /// <summary>
@@ -77,6 +80,9 @@ public sealed record OvsField(string Name, string NxmName, int Bits, OvsFieldFor
                     s.Append('/').Append(Hex(mask));
                 }
 
+                break;
+            case OvsFieldFormat.OfpPort:
+                s.Append((ulong)value switch { 0xffff => "ANY", 0xfff8 => "IN_PORT", 0xfffd => "CONTROLLER", 0xfffe => "LOCAL", _ => value.ToString(CultureInfo.InvariantCulture) });
                 break;
             case OvsFieldFormat.Decimal:
                 s.Append(value.ToString(CultureInfo.InvariantCulture));
@@ -152,7 +158,7 @@ public sealed record OvsField(string Name, string NxmName, int Bits, OvsFieldFor
         var fields = new List<(string[] Names, OvsField Field)>
         {
             (["metadata"], new("metadata", "OXM_OF_METADATA", 64, hex, null, O(2))),
-            (["in_port"], new("in_port", "NXM_OF_IN_PORT", 16, dec, N0(0))),
+            (["in_port"], new("in_port", "NXM_OF_IN_PORT", 16, OvsFieldFormat.OfpPort, N0(0))),
             (["pkt_mark"], new("pkt_mark", "NXM_NX_PKT_MARK", 32, hex, N1(33))),
             (["ct_state"], new("ct_state", "NXM_NX_CT_STATE", 32, hex, N1(105))),
             (["ct_mark"], new("ct_mark", "NXM_NX_CT_MARK", 32, hex, N1(107))),

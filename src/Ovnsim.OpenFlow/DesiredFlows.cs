@@ -1,0 +1,39 @@
+namespace Ovnsim.OpenFlow;
+
+/// <summary>
+/// ovn-controller's desired flow table (controller/ofctrl.c): one flow per table, priority and match. A flow whose
+/// table, priority and match are already there is not added again (the first one stays), except that a flow of
+/// conjunction actions adds its conjunctions to an existing flow of conjunction actions.
+/// </summary>
+public sealed class DesiredFlows
+{
+    private readonly List<OpenFlowFlow> _flows = [];
+    private readonly Dictionary<(int, int, string), int> _index = [];
+
+    /// <summary>The flows, in the order first added.</summary>
+    public IReadOnlyList<OpenFlowFlow> Flows => _flows;
+
+    /// <summary>Adds a flow (see the class summary for duplicates).</summary>
+    public void Add(OpenFlowFlow flow)
+    {
+        var key = (flow.Table, flow.Priority, flow.MatchText);
+        if (_index.TryGetValue(key, out int at))
+        {
+            if (IsConjunctions(flow.Actions) && IsConjunctions(_flows[at].Actions))
+            {
+                _flows[at] = _flows[at] with { Actions = _flows[at].Actions + "," + flow.Actions };
+            }
+
+            return;
+        }
+
+        _index[key] = _flows.Count;
+        _flows.Add(flow);
+    }
+
+    /// <summary>Adds a flow built from a match and actions.</summary>
+    public void Add(int table, int priority, uint cookie, OvsMatch match, IReadOnlyList<OfAction> actions) =>
+        Add(new OpenFlowFlow(table, priority, cookie, match, OfAction.FormatList(actions)));
+
+    private static bool IsConjunctions(string actions) => actions.StartsWith("conjunction(", StringComparison.Ordinal);
+}

@@ -1,0 +1,47 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Ovnsim.OpenFlow;
+using Ovnsim.Ovsdb;
+
+namespace Ovnsim.Tests;
+
+/// <summary>
+/// The whole of br-int as real ovn-controller fills it: the logical tables and the physical flows ovnsim makes from
+/// a golden's sb.db and conf.db (conntrack zones restored from br-int's external_ids, as ovn-controller restores
+/// them) against every line of the real <c>ovs-ofctl dump-flows</c>, cookies included, group ids replaced by the
+/// groups' texts.
+/// </summary>
+public sealed partial class PhysicalFlowsTests
+{
+    [Theory]
+    [MemberData(nameof(MatchCompilerTests.Hypervisors), MemberType = typeof(MatchCompilerTests))]
+    public void Every_flow_on_br_int_is_the_real_one(string dir)
+    {
+        var differences = Compare(dir, out _);
+        Assert.True(differences.Count == 0, $"{differences.Count} differ:\n{string.Join("\n", differences.Take(30))}");
+    }
+
+    /// <summary>The lines only one side has, for a directory made by tools/northd-golden.sh --controller.</summary>
+    internal static List<string> Compare(string dir, out IReadOnlyList<string> warnings)
+    {
+        var sb = DatabaseSources.LoadSouthbound(Path.Combine(dir, "sb.db"));
+        var hv = Hypervisor.FromOpenVswitch(DatabaseSources.LoadOpenVswitch(Path.Combine(dir, "conf.db")));
+        var view = ChassisView.Of(sb, hv.ChassisName, hv.VifOfports.Keys);
+        var flows = new DesiredFlows();
+        var translation = LogicalFlowTranslator.Translate(sb, view, flows);
+        warnings = PhysicalFlows.Build(sb, view, hv, flows);
+        var realGroups = File.ReadLines(Path.Combine(dir, "groups.txt")).Select(l => Regex.Match(l, @"^ group_id=(\d+),(.*)$"))
+            .Where(m => m.Success).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        var real = File.ReadLines(Path.Combine(dir, "openflow-nostats.txt")).Where(l => l.StartsWith(' '))
+            .Select(l => GroupRefs().Replace(l, g => $"group:[{realGroups[g.Groups[1].Value]}]"))
+            .ToHashSet(StringComparer.Ordinal);
+        var ours = translation.Flows.Select(f => GroupRefs().Replace(f.ToOfctlLine(),
+                g => $"group:[{translation.Groups.Groups[int.Parse(g.Groups[1].Value, CultureInfo.InvariantCulture) - 1].Text}]"))
+            .ToHashSet(StringComparer.Ordinal);
+        return real.Except(ours).Select(l => "real only:   " + l)
+            .Concat(ours.Except(real).Select(l => "ovnsim only: " + l)).Order(StringComparer.Ordinal).ToList();
+    }
+
+    [GeneratedRegex(@"group:(\d+)")]
+    private static partial Regex GroupRefs();
+}
