@@ -105,6 +105,22 @@ public sealed record ConjunctionAction(uint Id, int Clause, int Clauses) : OfAct
     public override string ToString() => $"conjunction({Id},{Clause + 1}/{Clauses})";
 }
 
+/// <summary>
+/// <c>learn(…)</c>: the flow it adds to <paramref name="Table"/> on each execution, as <c>learn_format</c> prints it
+/// (a permanent flow of default priority; each spec already in ovs-ofctl's form, such as <c>OXM_OF_METADATA[]</c>,
+/// <c>eth_type=0x800</c> or <c>load:0x1-&gt;NXM_NX_REG10[7]</c>).
+/// </summary>
+/// <param name="Table">The table learned into.</param>
+/// <param name="DeleteLearned">Whether learned flows go when this one does.</param>
+/// <param name="Cookie">The learned flows' cookie.</param>
+/// <param name="Specs">The match and load specs.</param>
+public sealed record LearnAction(int Table, bool DeleteLearned, ulong Cookie, IReadOnlyList<string> Specs) : OfAction
+{
+    /// <inheritdoc/>
+    public override string ToString() =>
+        $"learn(table={Table},{(DeleteLearned ? "delete_learned," : "")}cookie=0x{Cookie:x},{string.Join(",", Specs)})";
+}
+
 /// <summary><c>clone(ACTIONS)</c>.</summary>
 /// <param name="Actions">The nested actions.</param>
 public sealed record CloneAction(IReadOnlyList<OfAction> Actions) : OfAction
