@@ -30,6 +30,7 @@ public sealed partial class PhysicalFlowsTests
         var flows = new DesiredFlows();
         var translation = LogicalFlowTranslator.Translate(sb, view, flows);
         warnings = [.. PhysicalFlows.Build(sb, view, hv, flows), .. LoadBalancerHairpinFlows.Build(sb, view, flows)];
+        PortSecurityFlows.Build(sb, view, flows);
         var realGroups = File.ReadLines(Path.Combine(dir, "groups.txt")).Select(l => Regex.Match(l, @"^ group_id=(\d+),(.*)$"))
             .Where(m => m.Success).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
         var real = File.ReadLines(Path.Combine(dir, "openflow-nostats.txt")).Where(l => l.StartsWith(' '))
