@@ -2,8 +2,9 @@ namespace Ovnsim.OpenFlow;
 
 /// <summary>
 /// ovn-controller's desired flow table (controller/ofctrl.c): one flow per table, priority and match. A flow whose
-/// table, priority and match are already there is not added again (the first one stays), except that a flow of
-/// conjunction actions adds its conjunctions to an existing flow of conjunction actions.
+/// table, priority and match are already there is not added again (the first one stays), except that
+/// <see cref="AddOrAppend"/> (<c>ofctrl_add_or_append_flow</c>, which lflow.c uses for conjunction clauses) appends
+/// its conjunction actions to an existing flow of conjunction actions.
 /// </summary>
 public sealed class DesiredFlows
 {
@@ -13,13 +14,18 @@ public sealed class DesiredFlows
     /// <summary>The flows, in the order first added.</summary>
     public IReadOnlyList<OpenFlowFlow> Flows => _flows;
 
-    /// <summary>Adds a flow (see the class summary for duplicates).</summary>
-    public void Add(OpenFlowFlow flow)
+    /// <summary><c>ofctrl_add_flow</c>: adds a flow unless one with its table, priority and match is there.</summary>
+    public void Add(OpenFlowFlow flow) => Add(flow, append: false);
+
+    /// <summary><c>ofctrl_add_or_append_flow</c>: as <see cref="Add(OpenFlowFlow)"/>, but conjunctions append.</summary>
+    public void AddOrAppend(OpenFlowFlow flow) => Add(flow, append: true);
+
+    private void Add(OpenFlowFlow flow, bool append)
     {
         var key = (flow.Table, flow.Priority, flow.MatchText);
         if (_index.TryGetValue(key, out int at))
         {
-            if (IsConjunctions(flow.Actions) && IsConjunctions(_flows[at].Actions))
+            if (append && IsConjunctions(flow.Actions) && IsConjunctions(_flows[at].Actions))
             {
                 _flows[at] = _flows[at] with { Actions = _flows[at].Actions + "," + flow.Actions };
             }

@@ -81,7 +81,7 @@ public static class LogicalFlowTranslator
                     string text = match.Conjunctions.Count == 0
                         ? actionText
                         : string.Join(",", match.Conjunctions.Select(c => $"conjunction({c.Id + conjOffset},{c.Clause}/{c.Clauses})"));
-                    flows.Add(new OpenFlowFlow(lf.Table, (int)flow.Priority, cookie, ovs, text));
+                    flows.AddOrAppend(new OpenFlowFlow(lf.Table, (int)flow.Priority, cookie, ovs, text));
                 }
             }
             catch (Exception e) when (e is LogicalSyntaxException or NotSupportedException)

@@ -95,6 +95,25 @@ public sealed record PopVlanAction : OfAction
     public override string ToString() => "pop_vlan";
 }
 
+/// <summary><c>push_vlan:ETHERTYPE</c>.</summary>
+/// <param name="Ethertype">0x8100 (802.1Q) or 0x88a8 (802.1ad).</param>
+public sealed record PushVlanAction(int Ethertype) : OfAction
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"push_vlan:0x{Ethertype:x}";
+}
+
+/// <summary>
+/// ovn-controller's <c>set_vlan_vid</c> without pushing a tag; installed over OpenFlow 1.5 it comes back as a
+/// set_field of vlan_vid with the present bit (0x1000) set.
+/// </summary>
+/// <param name="Vid">The VLAN id.</param>
+public sealed record SetVlanVidAction(int Vid) : OfAction
+{
+    /// <inheritdoc/>
+    public override string ToString() => $"set_field:{4096 + Vid}->vlan_vid";
+}
+
 /// <summary><c>conjunction(ID,CLAUSE/N)</c>, the clause printed from 1.</summary>
 /// <param name="Id">The conjunction id.</param>
 /// <param name="Clause">The clause, from 0.</param>

@@ -311,12 +311,6 @@ public static class PhysicalFlows
             return;
         }
 
-        if (tag != 0)
-        {
-            c.Warnings.Add($"port {pb.LogicalPort}: VLAN-tagged localnet ports are not simulated in the physical tables");
-            return;
-        }
-
         var zones = ZonesOf(c, pb);
         PutLocalCommonFlows(c, pb, zones);
 
@@ -327,7 +321,7 @@ public static class PhysicalFlows
         bool localnetPort = pb.Type == "localnet";
         if (localnetPort)
         {
-            match.VlanTci = (0x1000, 0x1fff);
+            match.VlanTci = ((ushort)(0x1000 | tag), 0x1fff);
             actionsIn.Add(new PopVlanAction());
         }
 
@@ -339,16 +333,33 @@ public static class PhysicalFlows
         }
 
         metadata.Add(new ResubmitAction(OfTable.LogicalIngress));
-        c.Flows.Add(OfTable.PhysicalToLogical, 100, Cookie(pb), match, [.. actionsIn, .. metadata]);
-        if (localnetPort)
+        c.Flows.Add(OfTable.PhysicalToLogical, tag != 0 ? 150 : 100, Cookie(pb), match, [.. actionsIn, .. metadata]);
+        if (localnetPort && tag == 0)
         {
             var untagged = new OvsMatch { InPort = (uint)ofport, VlanTci = (0, 0x1000) };
             c.Flows.Add(OfTable.PhysicalToLogical, 100, Cookie(pb), untagged, metadata);
-            PutReplaceChassisMacFlows(c, pb, zones, ofport);
         }
 
-        // Table 65: deliver to the port.
-        c.Flows.Add(OfTable.LogToPhy, 100, Cookie(pb), OutportMatch(dpKey, portKey), [new OutputPortAction((uint)ofport)]);
+        if (localnetPort)
+        {
+            PutReplaceChassisMacFlows(c, pb, zones, ofport, tag);
+        }
+
+        // Table 65: deliver to the port, tagged when the port has a VLAN.
+        var deliver = new List<OfAction>();
+        if (tag != 0)
+        {
+            deliver.Add(new PushVlanAction(pb.Options.GetValueOrDefault("ethtype") == "802.11ad" ? 0x88a8 : 0x8100));
+            deliver.Add(new SetVlanVidAction(tag));
+        }
+
+        deliver.Add(new OutputPortAction((uint)ofport));
+        if (tag != 0)
+        {
+            deliver.Add(new PopVlanAction());
+        }
+
+        c.Flows.Add(OfTable.LogToPhy, 100, Cookie(pb), OutportMatch(dpKey, portKey), deliver);
 
         if (localnetPort)
         {
@@ -396,8 +407,9 @@ public static class PhysicalFlows
     /// <c>put_replace_chassis_mac_flows</c>: for each router port patched to the localnet port's switch, a table-0
     /// flow (conjunction 100 with a remote chassis's MAC) that enters the pipeline as the router port's MAC.
     /// </summary>
-    private static void PutReplaceChassisMacFlows(Context c, PortBinding localnet, ZoneIds zones, long ofport)
+    private static void PutReplaceChassisMacFlows(Context c, PortBinding localnet, ZoneIds zones, long ofport, int tag)
     {
+        (ushort, ushort) vlan = tag != 0 ? ((ushort)(0x1000 | tag), (ushort)0x1fff) : ((ushort)0, (ushort)0x1000);
         foreach (var patch in c.Sb.PortBindings.Where(p => p.Type == "patch" && p.Datapath?.Uuid == localnet.Datapath!.Uuid))
         {
             if (patch.Options.GetValueOrDefault("peer") is not { } peerName || !c.ByName.TryGetValue(peerName, out var remote)
@@ -406,13 +418,18 @@ public static class PhysicalFlows
                 continue;
             }
 
-            var match = new OvsMatch { InPort = (uint)ofport, ConjId = ChassisMacToRouterMacConjId, VlanTci = (0, 0x1000) };
+            var match = new OvsMatch { InPort = (uint)ofport, ConjId = ChassisMacToRouterMacConjId, VlanTci = vlan };
             var actions = new List<OfAction>();
+            if (tag != 0)
+            {
+                actions.Add(new PopVlanAction());
+            }
+
             PutIngressMetadata(localnet, zones, actions);
             actions.Add(Load(OvsField.Get("eth_src"), mac));
             actions.Add(new ResubmitAction(OfTable.LogicalIngress));
             c.Flows.Add(OfTable.PhysicalToLogical, 180, Cookie(remote), match, actions);
-            c.Flows.Add(OfTable.PhysicalToLogical, 180, Cookie(remote), new OvsMatch { VlanTci = (0, 0x1000) },
+            c.Flows.Add(OfTable.PhysicalToLogical, 180, Cookie(remote), new OvsMatch { VlanTci = vlan },
                 [new ConjunctionAction(ChassisMacToRouterMacConjId, 1, 2)]);
         }
     }
