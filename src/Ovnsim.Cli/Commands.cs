@@ -60,20 +60,20 @@ internal static class Commands
     }
 
     /// <summary>
-    /// <c>ovnsim openflow --sb FILE [--ovs FILE] [--no-stats]</c>: the flows ovn-controller installs for the SB's
-    /// logical flows on one chassis, as <c>ovs-ofctl dump-flows br-int</c> prints them. OVS prints flows in its
-    /// classifier's order; ovnsim prints them by table, then priority (highest first), then match text.
+    /// <c>ovnsim openflow --sb FILE [--ovs FILE] [--no-stats]</c>: the flows ovn-controller installs on br-int for
+    /// one chassis, as <c>ovs-ofctl dump-flows br-int</c> prints them. OVS prints flows in its classifier's order;
+    /// ovnsim prints them by table, then priority (highest first), then match text.
     /// </summary>
     public static int OpenFlow(CommandLine line, TextWriter stdout, TextWriter stderr)
     {
-        var translation = Translate(line, "openflow", stderr);
+        var bridge = Bridge(line, "openflow", stderr);
         bool stats = !line.Has("--no-stats");
         if (stats)
         {
             stdout.WriteLine("NXST_FLOW reply (xid=0x4):");
         }
 
-        foreach (var flow in translation.Flows.OrderBy(f => f.Table).ThenByDescending(f => f.Priority)
+        foreach (var flow in bridge.Flows.OrderBy(f => f.Table).ThenByDescending(f => f.Priority)
                      .ThenBy(f => f.MatchText, StringComparer.Ordinal))
         {
             stdout.WriteLine(stats ? WithStats(flow) : flow.ToOfctlLine());
@@ -85,9 +85,9 @@ internal static class Commands
     /// <summary><c>ovnsim groups --sb FILE [--ovs FILE]</c>: the groups, as <c>ovs-ofctl dump-groups br-int</c>.</summary>
     public static int Groups(CommandLine line, TextWriter stdout, TextWriter stderr)
     {
-        var translation = Translate(line, "groups", stderr);
+        var bridge = Bridge(line, "groups", stderr);
         stdout.WriteLine("OFPST_GROUP_DESC reply (OF1.5) (xid=0x2):");
-        foreach (var (id, text) in translation.Groups.Groups)
+        foreach (var (id, text) in bridge.Groups.Groups)
         {
             stdout.WriteLine($" group_id={id},{text}");
         }
@@ -95,7 +95,7 @@ internal static class Commands
         return 0;
     }
 
-    private static Ovnsim.OpenFlow.LogicalTranslation Translate(CommandLine line, string command, TextWriter stderr)
+    private static Ovnsim.OpenFlow.IntegrationBridge Bridge(CommandLine line, string command, TextWriter stderr)
     {
         if (line.Get("--nb") is not null)
         {
@@ -104,25 +104,30 @@ internal static class Commands
 
         var sb = DatabaseSources.LoadSouthbound(line.Require("--sb", command));
         ReportWarnings(sb.Database, stderr);
-        string? chassis = null;
-        var ifaces = new List<string>();
+        Ovnsim.OpenFlow.Hypervisor hv;
         if (line.Get("--ovs") is { } ovsPath)
         {
             var ovs = DatabaseSources.LoadOpenVswitch(ovsPath);
             ReportWarnings(ovs.Database, stderr);
-            chassis = ovs.SystemId ?? throw new UsageException($"{ovsPath}: the Open_vSwitch row has no external_ids:system-id");
-            ifaces.AddRange(ovs.Interfaces.Select(i => i.ExternalIds.GetValueOrDefault("iface-id")).OfType<string>());
-        }
+            if (ovs.SystemId is null)
+            {
+                throw new UsageException($"{ovsPath}: the Open_vSwitch row has no external_ids:system-id");
+            }
 
-        var view = Ovnsim.OpenFlow.ChassisView.Of(sb, chassis, ifaces);
-        var translation = Ovnsim.OpenFlow.LogicalFlowTranslator.Translate(sb, view);
-        foreach (string skipped in translation.Skipped)
+            hv = Ovnsim.OpenFlow.Hypervisor.FromOpenVswitch(ovs);
+        }
+        else
         {
-            stderr.WriteLine($"ovnsim: logical flow not translated ({skipped})");
+            hv = Ovnsim.OpenFlow.Hypervisor.Default(sb, Ovnsim.OpenFlow.ChassisView.Of(sb, null, []));
         }
 
-        stderr.WriteLine("ovnsim: physical tables (0, 37-41, 64-78) are not simulated yet; only the logical tables are shown");
-        return translation;
+        var bridge = Ovnsim.OpenFlow.IntegrationBridge.Build(sb, hv);
+        foreach (string warning in bridge.Warnings)
+        {
+            stderr.WriteLine($"ovnsim: {warning}");
+        }
+
+        return bridge;
     }
 
     /// <summary>A flow line with the statistics a fresh flow shows.</summary>

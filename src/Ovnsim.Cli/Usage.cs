@@ -16,9 +16,9 @@ internal static class Usage
                                   'ovn-sbctl dump-flows' prints (--sb: keep that SB's tunnel keys and UUIDs)
           lflows --sb FILE        print an SB database's own logical flows as 'ovn-sbctl dump-flows' does
           openflow --sb FILE [--ovs FILE] [--no-stats]
-                                  translate the SB's logical flows as ovn-controller 23.03 does on one chassis
-                                  and print them as 'ovs-ofctl dump-flows br-int' does (logical tables 8-36
-                                  and 42-63 only; the physical tables are not simulated yet)
+                                  the flows ovn-controller 23.03 installs on br-int for one chassis (logical,
+                                  physical, hairpin, port security, MAC bindings), as 'ovs-ofctl dump-flows
+                                  br-int' prints them (sorted by table, priority, match)
           groups --sb FILE [--ovs FILE]
                                   the select groups of that translation, as 'ovs-ofctl dump-groups br-int'
           db summary --db FILE    load any OVSDB file (NB, SB, Open_vSwitch) and list its tables and row counts
@@ -27,8 +27,9 @@ internal static class Usage
           --nb FILE    OVN_Northbound: a standalone or clustered database file, or a file of ovn-nbctl commands
           --sb FILE    OVN_Southbound database file
           --ovs FILE   Open_vSwitch database file of one chassis (its system-id names the chassis, its
-                       interfaces' external_ids:iface-id the local ports); without it, the chassis is the
-                       one the SB binds ports to
+                       interfaces' external_ids:iface-id the local ports, br-int's ct-zone-* the zones);
+                       without it, the chassis is the one the SB binds ports to, with OpenFlow ports 1, 2, …
+                       for its localnet ports, then its VIFs, each in name order
           --db FILE    any database file
 
         exit status: 0 done, 1 bad input (the message names the file and where), 2 bad command line

@@ -61,6 +61,48 @@ public sealed record Hypervisor(string? ChassisName, IReadOnlyDictionary<string,
 
         return new Hypervisor(ovs.SystemId, vifs, localnets, zones);
     }
+
+    /// <summary>
+    /// A hypervisor for an SB without its Open_vSwitch database: the chassis the SB binds ports to, every localnet
+    /// port of its local datapaths patched to br-int (bridge mappings for every network), and every VIF bound to
+    /// it attached; OpenFlow ports are numbered from 1, localnet ports first, then VIFs, each in name order; no
+    /// saved conntrack zones (they are allocated in name order).
+    /// </summary>
+    public static Hypervisor Default(SouthboundDatabase sb, ChassisView view)
+    {
+        var localnets = sb.PortBindings.Where(p => p.Type == "localnet" && p.Datapath is { } dp && view.IsLocal(dp.Uuid))
+            .Select(p => p.LogicalPort).Order(StringComparer.Ordinal).ToList();
+        var vifs = sb.PortBindings.Where(p => p.Type is "" or "localport" && view.IsResident(p.LogicalPort))
+            .Select(p => p.LogicalPort).Order(StringComparer.Ordinal).ToList();
+        long next = 1;
+        var localnetPorts = localnets.ToDictionary(n => n, _ => next++, StringComparer.Ordinal);
+        var vifPorts = vifs.ToDictionary(n => n, _ => next++, StringComparer.Ordinal);
+        return new Hypervisor(view.ChassisName, vifPorts, localnetPorts, new Dictionary<string, int>());
+    }
+}
+
+/// <summary>Everything ovn-controller installs on br-int for one chassis, and the groups.</summary>
+/// <param name="Flows">The flows, in the order first installed.</param>
+/// <param name="Groups">The select groups.</param>
+/// <param name="Warnings">What was not translated or not simulated, one line each.</param>
+public sealed record IntegrationBridge(IReadOnlyList<OpenFlowFlow> Flows, GroupTable Groups, IReadOnlyList<string> Warnings)
+{
+    /// <summary>
+    /// ovn-controller's flows for the SB and the hypervisor: logical flows, physical flows, load-balancer
+    /// hairpin, port security and neighbor flows.
+    /// </summary>
+    public static IntegrationBridge Build(SouthboundDatabase sb, Hypervisor hv)
+    {
+        var view = ChassisView.Of(sb, hv.ChassisName, hv.VifOfports.Keys);
+        var flows = new DesiredFlows();
+        var translation = LogicalFlowTranslator.Translate(sb, view, flows);
+        var warnings = translation.Skipped.Select(s => $"logical flow not translated ({s})").ToList();
+        warnings.AddRange(PhysicalFlows.Build(sb, view, hv, flows));
+        warnings.AddRange(LoadBalancerHairpinFlows.Build(sb, view, flows));
+        PortSecurityFlows.Build(sb, view, flows);
+        NeighborFlows.Build(sb, view, flows);
+        return new IntegrationBridge(flows.Flows, translation.Groups, warnings);
+    }
 }
 
 /// <summary>
