@@ -135,6 +135,11 @@ golden() {  # COMMANDS OUTDIR
       ovs-vsctl --db="$ovs" add-port br-int "vif$i" -- set Interface "vif$i" type=dummy external-ids:iface-id="$port"
     done
     ovn-nbctl --db="$nb" --timeout=60 --wait=hv sync
+    # A full recompute, so that br-int is the steady state of the databases rather than of the order in which
+    # ovn-controller happened to see the changes (its incremental handlers miss, for example, the hairpin flows
+    # of a balancer whose switch became local through a router's patch port).
+    OVN_RUNDIR="$tmp" ovs-appctl -t "$tmp/ovn-controller.$(cat "$tmp/controller.pid").ctl" recompute
+    ovn-nbctl --db="$nb" --timeout=60 --wait=hv sync
   else
     ovn-nbctl --db="$nb" --timeout=30 --wait=sb sync
   fi
