@@ -60,13 +60,15 @@ internal static class Commands
     }
 
     /// <summary>
-    /// <c>ovnsim openflow --sb FILE [--ovs FILE] [--no-stats]</c>: the flows ovn-controller installs on br-int for
-    /// one chassis, as <c>ovs-ofctl dump-flows br-int</c> prints them. OVS prints flows in its classifier's order;
-    /// ovnsim prints them by table, then priority (highest first), then match text.
+    /// <c>ovnsim openflow --sb FILE [--ovs FILE] [--no-stats] [--names]</c>: the flows ovn-controller installs on
+    /// br-int for one chassis, as <c>ovs-ofctl dump-flows br-int</c> prints them (with <c>--names</c>, ports by
+    /// name). OVS prints flows in its classifier's order; ovnsim prints them by table, then priority (highest
+    /// first), then match text.
     /// </summary>
     public static int OpenFlow(CommandLine line, TextWriter stdout, TextWriter stderr)
     {
-        var bridge = Bridge(line, "openflow", stderr);
+        var (bridge, hv) = Bridge(line, "openflow", stderr);
+        var names = line.Has("--names") ? new Ovnsim.OpenFlow.OfctlPortNames(hv.PortNames) : null;
         bool stats = !line.Has("--no-stats");
         if (stats)
         {
@@ -76,7 +78,8 @@ internal static class Commands
         foreach (var flow in bridge.Flows.OrderBy(f => f.Table).ThenByDescending(f => f.Priority)
                      .ThenBy(f => f.MatchText, StringComparer.Ordinal))
         {
-            stdout.WriteLine(stats ? WithStats(flow) : flow.ToOfctlLine());
+            string text = stats ? WithStats(flow) : flow.ToOfctlLine();
+            stdout.WriteLine(names is null ? text : names.Apply(text));
         }
 
         return 0;
@@ -85,7 +88,7 @@ internal static class Commands
     /// <summary><c>ovnsim groups --sb FILE [--ovs FILE]</c>: the groups, as <c>ovs-ofctl dump-groups br-int</c>.</summary>
     public static int Groups(CommandLine line, TextWriter stdout, TextWriter stderr)
     {
-        var bridge = Bridge(line, "groups", stderr);
+        var (bridge, _) = Bridge(line, "groups", stderr);
         stdout.WriteLine("OFPST_GROUP_DESC reply (OF1.5) (xid=0x2):");
         foreach (var (id, text) in bridge.Groups.Groups)
         {
@@ -95,7 +98,7 @@ internal static class Commands
         return 0;
     }
 
-    private static Ovnsim.OpenFlow.IntegrationBridge Bridge(CommandLine line, string command, TextWriter stderr)
+    private static (Ovnsim.OpenFlow.IntegrationBridge, Ovnsim.OpenFlow.Hypervisor) Bridge(CommandLine line, string command, TextWriter stderr)
     {
         if (line.Get("--nb") is not null)
         {
@@ -127,7 +130,7 @@ internal static class Commands
             stderr.WriteLine($"ovnsim: {warning}");
         }
 
-        return bridge;
+        return (bridge, hv);
     }
 
     /// <summary>A flow line with the statistics a fresh flow shows.</summary>

@@ -15,7 +15,7 @@ internal static class Program
     public const int UsageError = 2;
 
     private static readonly HashSet<string> Valued = new(StringComparer.Ordinal) { "--nb", "--sb", "--ovs", "--db" };
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--help", "--no-stats" };
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--help", "--no-stats", "--names" };
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 

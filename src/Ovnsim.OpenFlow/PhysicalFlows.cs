@@ -14,8 +14,10 @@ namespace Ovnsim.OpenFlow;
 /// <param name="VifOfports">iface-id to OpenFlow port.</param>
 /// <param name="LocalnetOfports">Localnet port name to the OpenFlow port of its patch port.</param>
 /// <param name="CtZones">Zone user (a logical port, or DATAPATH-UUID_dnat / _snat) to zone.</param>
+/// <param name="PortNames">OpenFlow port to the name of its interface on the integration bridge.</param>
 public sealed record Hypervisor(string? ChassisName, IReadOnlyDictionary<string, long> VifOfports,
-                                IReadOnlyDictionary<string, long> LocalnetOfports, IReadOnlyDictionary<string, int> CtZones)
+                                IReadOnlyDictionary<string, long> LocalnetOfports, IReadOnlyDictionary<string, int> CtZones,
+                                IReadOnlyDictionary<long, string> PortNames)
 {
     /// <summary>Reads a chassis's Open_vSwitch database (the integration bridge is br-int unless ovn-bridge says otherwise).</summary>
     public static Hypervisor FromOpenVswitch(OpenVswitchDatabase ovs)
@@ -25,6 +27,7 @@ public sealed record Hypervisor(string? ChassisName, IReadOnlyDictionary<string,
         var vifs = new Dictionary<string, long>(StringComparer.Ordinal);
         var localnets = new Dictionary<string, long>(StringComparer.Ordinal);
         var zones = new Dictionary<string, int>(StringComparer.Ordinal);
+        var names = new Dictionary<long, string>();
         if (bridge is not null)
         {
             foreach (var port in bridge.Ports)
@@ -37,6 +40,8 @@ public sealed record Hypervisor(string? ChassisName, IReadOnlyDictionary<string,
                     {
                         continue;
                     }
+
+                    names.TryAdd(ofport, iface.Name);
 
                     if (iface.IfaceId is { } id)
                     {
@@ -59,14 +64,15 @@ public sealed record Hypervisor(string? ChassisName, IReadOnlyDictionary<string,
             }
         }
 
-        return new Hypervisor(ovs.SystemId, vifs, localnets, zones);
+        return new Hypervisor(ovs.SystemId, vifs, localnets, zones, names);
     }
 
     /// <summary>
     /// A hypervisor for an SB without its Open_vSwitch database: the chassis the SB binds ports to, every localnet
     /// port of its local datapaths patched to br-int (bridge mappings for every network), and every VIF bound to
     /// it attached; OpenFlow ports are numbered from 1, localnet ports first, then VIFs, each in name order; no
-    /// saved conntrack zones (they are allocated in name order).
+    /// saved conntrack zones (they are allocated in name order). A VIF's interface is named as its logical port, a
+    /// localnet port's patch port as ovn-controller names it (<c>patch-br-int-to-PORT</c>).
     /// </summary>
     public static Hypervisor Default(SouthboundDatabase sb, ChassisView view)
     {
@@ -77,7 +83,13 @@ public sealed record Hypervisor(string? ChassisName, IReadOnlyDictionary<string,
         long next = 1;
         var localnetPorts = localnets.ToDictionary(n => n, _ => next++, StringComparer.Ordinal);
         var vifPorts = vifs.ToDictionary(n => n, _ => next++, StringComparer.Ordinal);
-        return new Hypervisor(view.ChassisName, vifPorts, localnetPorts, new Dictionary<string, int>());
+        var names = localnetPorts.ToDictionary(p => p.Value, p => "patch-br-int-to-" + p.Key);
+        foreach (var (name, ofport) in vifPorts)
+        {
+            names[ofport] = name;
+        }
+
+        return new Hypervisor(view.ChassisName, vifPorts, localnetPorts, new Dictionary<string, int>(), names);
     }
 }
 

@@ -144,6 +144,24 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void Openflow_names_prints_ports_as_ovs_ofctl_names_does()
+    {
+        var (code, stdout, _) = Run("openflow", "--sb", TestData.Seed("sb.db"), "--ovs", TestData.Seed("conf.db"), "--no-stats", "--names");
+        Assert.Equal(0, code);
+        var real = File.ReadLines(TestData.Seed("openflow-names-nostats.txt"))
+            .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"group:\d+", "group:*"))
+            .Order(StringComparer.Ordinal).ToList();
+        var ours = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => System.Text.RegularExpressions.Regex.Replace(l, @"group:\d+", "group:*"))
+            .Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(real, ours);
+
+        // A long patch port name is cut to 15 characters and quoted; a VIF's plain name is not.
+        Assert.Contains("in_port=\"patch-br-int-to\",dl_vlan=0", stdout, StringComparison.Ordinal);
+        Assert.Contains("actions=output:vm2p", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Openflow_without_ovs_binds_the_sbs_ports_with_documented_ofports()
     {
         var (code, stdout, _) = Run("openflow", "--sb", TestData.Seed("sb.db"), "--no-stats");
