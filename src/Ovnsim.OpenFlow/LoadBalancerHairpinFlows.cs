@@ -109,17 +109,6 @@ public static class LoadBalancerHairpinFlows
             ? new Endpoint(a4, p) : null;
     }
 
-    private static UInt128 Value(IPAddress a)
-    {
-        UInt128 v = 0;
-        foreach (byte b in a.GetAddressBytes())
-        {
-            v = (v << 8) | b;
-        }
-
-        return v;
-    }
-
     private static string ProtoName(byte proto, string suffix) => proto switch
     {
         17 => $"NXM_OF_UDP_{suffix}[]",
@@ -133,15 +122,15 @@ public static class LoadBalancerHairpinFlows
         var m = new OvsMatch();
         if (!vip.IsV6)
         {
-            uint b = (uint)Value(backend.Address);
+            uint b = (uint)AddressText.Value(backend.Address);
             m.DlType = 0x0800;
             m.NwSrc = (b, uint.MaxValue);
             m.NwDst = (b, uint.MaxValue);
-            m.Regs[1] = ((uint)Value(vip.Address), uint.MaxValue);
+            m.Regs[1] = ((uint)AddressText.Value(vip.Address), uint.MaxValue);
         }
         else
         {
-            UInt128 b = Value(backend.Address), v = Value(vip.Address);
+            UInt128 b = AddressText.Value(backend.Address), v = AddressText.Value(vip.Address);
             m.DlType = 0x86dd;
             m.Ipv6Src = (b, UInt128.MaxValue);
             m.Ipv6Dst = (b, UInt128.MaxValue);
@@ -198,11 +187,11 @@ public static class LoadBalancerHairpinFlows
         if (!vip.IsV6)
         {
             m.DlType = 0x0800;
-            m.Regs[1] = ((uint)Value(vip.Address), uint.MaxValue);
+            m.Regs[1] = ((uint)AddressText.Value(vip.Address), uint.MaxValue);
         }
         else
         {
-            UInt128 v = Value(vip.Address);
+            UInt128 v = AddressText.Value(vip.Address);
             m.DlType = 0x86dd;
             for (int i = 0; i < 4; i++)
             {

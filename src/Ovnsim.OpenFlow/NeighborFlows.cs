@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using Ovnsim.Ovsdb;
 using Ovnsim.Ovsdb.Southbound;
@@ -33,17 +32,13 @@ public static class NeighborFlows
         void Consider(Row row, int priority)
         {
             if (!byName.TryGetValue(row.GetString("logical_port"), out var pb) || pb.Datapath is not { } dp
-                || !view.IsLocal(dp.Uuid) || ParseMac(row.GetString("mac")) is not { } mac
+                || !view.IsLocal(dp.Uuid) || AddressText.ParseMac(row.GetString("mac")) is not { } mac
                 || !IPAddress.TryParse(row.GetString("ip"), out var ip))
             {
                 return;
             }
 
-            UInt128 value = 0;
-            foreach (byte b in ip.GetAddressBytes())
-            {
-                value = (value << 8) | b;
-            }
+            UInt128 value = AddressText.Value(ip);
 
             var get = new OvsMatch { Metadata = ((ulong)dp.TunnelKey, ulong.MaxValue) };
             var lookup = new OvsMatch { Metadata = ((ulong)dp.TunnelKey, ulong.MaxValue) };
@@ -81,25 +76,4 @@ public static class NeighborFlows
     private static IReadOnlyList<Row> Rows(SouthboundDatabase sb, string table) =>
         sb.Database.Tables.TryGetValue(table, out var t) ? t.Rows : [];
 
-    private static ulong? ParseMac(string text)
-    {
-        string[] parts = text.Split(':');
-        ulong mac = 0;
-        if (parts.Length != 6)
-        {
-            return null;
-        }
-
-        foreach (string part in parts)
-        {
-            if (!byte.TryParse(part, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out byte b))
-            {
-                return null;
-            }
-
-            mac = (mac << 8) | b;
-        }
-
-        return mac;
-    }
 }

@@ -467,7 +467,7 @@ public static class PhysicalFlows
         foreach (var patch in c.Sb.PortBindings.Where(p => p.Type == "patch" && p.Datapath?.Uuid == localnet.Datapath!.Uuid))
         {
             if (patch.Options.GetValueOrDefault("peer") is not { } peerName || !c.ByName.TryGetValue(peerName, out var remote)
-                || remote.Mac.Count == 0 || ParseMac(remote.Mac[0].Split(' ')[0]) is not { } mac)
+                || remote.Mac.Count == 0 || AddressText.ParseMac(remote.Mac[0].Split(' ')[0]) is not { } mac)
             {
                 continue;
             }
@@ -486,30 +486,6 @@ public static class PhysicalFlows
             c.Flows.Add(OfTable.PhysicalToLogical, 180, Cookie(remote), new OvsMatch { VlanTci = vlan },
                 [new ConjunctionAction(ChassisMacToRouterMacConjId, 1, 2)]);
         }
-    }
-
-    /// <summary>An Ethernet address as <c>str_to_mac</c> reads it, or null.</summary>
-    private static ulong? ParseMac(string text)
-    {
-        string[] parts = text.Split(':');
-        ulong mac = 0;
-        if (parts.Length != 6)
-        {
-            return null;
-        }
-
-        foreach (string part in parts)
-        {
-            if (part.Length is < 1 or > 2 || !byte.TryParse(part, System.Globalization.NumberStyles.HexNumber,
-                    System.Globalization.CultureInfo.InvariantCulture, out byte b))
-            {
-                return null;
-            }
-
-            mac = (mac << 8) | b;
-        }
-
-        return mac;
     }
 
     /// <summary><c>consider_mc_group</c> for a chassis without tunnels: local delivery and patch ports.</summary>

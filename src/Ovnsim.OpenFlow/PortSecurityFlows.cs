@@ -57,7 +57,7 @@ public static class PortSecurityFlows
     private static PortSecurity? Parse(string text)
     {
         string[] words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (words.Length == 0 || ParseMac(words[0]) is not { } mac)
+        if (words.Length == 0 || AddressText.ParseMac(words[0]) is not { } mac)
         {
             return null;
         }
@@ -74,11 +74,7 @@ public static class PortSecurityFlows
 
             bool isV6 = ip.AddressFamily == AddressFamily.InterNetworkV6;
             int prefix = parts.Length > 1 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : (isV6 ? 128 : 32);
-            UInt128 value = 0;
-            foreach (byte b in ip.GetAddressBytes())
-            {
-                value = (value << 8) | b;
-            }
+            UInt128 value = AddressText.Value(ip);
 
             if (isV6)
             {
@@ -91,28 +87,6 @@ public static class PortSecurityFlows
         }
 
         return new PortSecurity(mac, v4, v6);
-    }
-
-    private static ulong? ParseMac(string text)
-    {
-        string[] parts = text.Split(':');
-        ulong mac = 0;
-        if (parts.Length != 6)
-        {
-            return null;
-        }
-
-        foreach (string part in parts)
-        {
-            if (!byte.TryParse(part, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out byte b))
-            {
-                return null;
-            }
-
-            mac = (mac << 8) | b;
-        }
-
-        return mac;
     }
 
     /// <summary><c>in6_generate_lla</c>: fe80::/64 with the EUI-64 of the MAC.</summary>
