@@ -121,7 +121,7 @@ internal static class Commands
         }
         else
         {
-            hv = Ovnsim.OpenFlow.Hypervisor.Default(sb, Ovnsim.OpenFlow.ChassisView.Of(sb, null, []));
+            hv = Ovnsim.OpenFlow.Hypervisor.Default(sb);
         }
 
         var bridge = Ovnsim.OpenFlow.IntegrationBridge.Build(sb, hv);

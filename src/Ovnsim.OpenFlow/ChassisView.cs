@@ -31,13 +31,18 @@ public sealed class ChassisView
 
     /// <summary>
     /// The view of the chassis named <paramref name="chassisName"/> (or, when null, of whichever chassis the SB
-    /// binds ports to), whose bridge has interfaces with the given <c>iface-id</c>s.
+    /// binds ports to, else the SB's first chassis), whose bridge has interfaces with the given <c>iface-id</c>s.
+    /// A port the SB binds to no chassis is claimed as ovn-controller claims it (binding.c): a VIF whose
+    /// <c>iface-id</c> is on the bridge, and a chassisredirect port whose HA chassis group puts this chassis first.
     /// </summary>
     public static ChassisView Of(SouthboundDatabase sb, string? chassisName, IEnumerable<string> ifaceIds)
     {
         var ifaces = ifaceIds.ToHashSet(StringComparer.Ordinal);
-        bool Here(PortBinding p) => p.Chassis is { } c && (chassisName is null || c.Name == chassisName);
         var bindings = sb.PortBindings;
+        string? name = chassisName
+                       ?? bindings.Select(p => p.Chassis?.Name).FirstOrDefault(n => n is not null)
+                       ?? sb.Chassis.Select(c => c.Name).FirstOrDefault();
+        bool Here(PortBinding p) => p.Chassis is { } c ? c.Name == name : name is not null && Claims(p, name, ifaces);
         var resident = bindings.Where(Here).Select(p => p.LogicalPort).ToHashSet(StringComparer.Ordinal);
         var related = bindings.Where(p => p.Type is "patch" or "localnet" or "vtep" || ifaces.Contains(p.LogicalPort) || Here(p))
             .Select(p => p.LogicalPort).ToHashSet(StringComparer.Ordinal);
@@ -66,11 +71,30 @@ public sealed class ChassisView
             }
         }
 
-        string? name = chassisName ?? bindings.Select(p => p.Chassis?.Name).FirstOrDefault(n => n is not null);
         return new ChassisView(name, resident, related, local);
     }
 
-    /// <summary>The chassis's name, or null when the SB binds no port to any chassis.</summary>
+    /// <summary>
+    /// Whether ovn-controller on chassis <paramref name="chassis"/> would claim an unbound port: a VIF with an
+    /// interface on br-int, or a chassisredirect port whose highest-priority HA chassis is this one.
+    /// </summary>
+    private static bool Claims(PortBinding p, string chassis, HashSet<string> ifaces)
+    {
+        if (p.Type == "")
+        {
+            return ifaces.Contains(p.LogicalPort);
+        }
+
+        if (p.Type != "chassisredirect" || p.Row.GetRef("ha_chassis_group") is not { } group)
+        {
+            return false;
+        }
+
+        var first = group.GetRefs("ha_chassis").OrderByDescending(h => h.GetOptionalInteger("priority") ?? 0).FirstOrDefault();
+        return first?.GetRef("chassis")?.GetString("name") == chassis;
+    }
+
+    /// <summary>The chassis's name, or null when the SB has no chassis at all.</summary>
     public string? ChassisName { get; }
 
     /// <summary><c>is_chassis_resident(port)</c>.</summary>

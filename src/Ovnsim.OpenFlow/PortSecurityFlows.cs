@@ -35,12 +35,12 @@ public static class PortSecurityFlows
 
     private sealed record PortSecurity(ulong Mac, List<Ipv4Entry> V4, List<Ipv6Entry> V6);
 
-    /// <summary>Adds the flows of every port bound to the chassis.</summary>
+    /// <summary>Adds the flows of every port bound to (or claimed by) the chassis.</summary>
     public static void Build(SouthboundDatabase sb, ChassisView view, DesiredFlows flows)
     {
         foreach (var pb in sb.PortBindings)
         {
-            if (pb.Chassis?.Name != view.ChassisName || pb.Datapath is null || view.ChassisName is null)
+            if (!view.IsResident(pb.LogicalPort) || pb.Datapath is null)
             {
                 continue;
             }

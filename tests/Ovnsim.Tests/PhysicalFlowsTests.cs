@@ -21,6 +21,29 @@ public sealed partial class PhysicalFlowsTests
         Assert.True(differences.Count == 0, $"{differences.Count} differ:\n{string.Join("\n", differences.Take(30))}");
     }
 
+    /// <summary>
+    /// An SB whose ports no ovn-controller has bound yet (as northd alone writes it) gives the same br-int as the
+    /// bound one: ovnsim claims the VIFs and the chassisredirect port as the chassis's ovn-controller would.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(MatchCompilerTests.Hypervisors), MemberType = typeof(MatchCompilerTests))]
+    public void Unbound_ports_are_claimed_as_ovn_controller_claims_them(string dir)
+    {
+        var bound = DatabaseSources.LoadSouthbound(Path.Combine(dir, "sb.db"));
+        var expected = IntegrationBridge.Build(bound, Hypervisor.Default(bound)).Flows.Select(f => f.ToOfctlLine()).Order().ToList();
+
+        var unbound = DatabaseSources.LoadSouthbound(Path.Combine(dir, "sb.db"));
+        foreach (var pb in unbound.PortBindings.Where(p => p.Chassis is not null))
+        {
+            Database.Write(pb.Row, "chassis", Ovnsim.Ovsdb.Values.Datum.Empty);
+        }
+
+        Assert.DoesNotContain(unbound.PortBindings, p => p.Chassis is not null);
+        var claimed = IntegrationBridge.Build(unbound, Hypervisor.Default(unbound)).Flows.Select(f => f.ToOfctlLine()).Order().ToList();
+        Assert.True(expected.Count > 100, $"only {expected.Count} flows");
+        Assert.Equal(expected, claimed);
+    }
+
     /// <summary>The lines only one side has, for a directory made by tools/northd-golden.sh --controller.</summary>
     internal static List<string> Compare(string dir, out IReadOnlyList<string> warnings)
     {
