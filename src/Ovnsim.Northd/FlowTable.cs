@@ -16,9 +16,29 @@ public sealed record LogicalFlow(Stage Stage, int Priority, string Match, string
 internal sealed class FlowTable
 {
     private readonly Dictionary<Datapath, HashSet<LogicalFlow>> _flows = [];
+    private readonly Dictionary<LogicalFlow, string> _inOutPorts = [];
 
     /// <summary>The flows of each datapath.</summary>
     public IReadOnlyDictionary<Datapath, HashSet<LogicalFlow>> ByDatapath => _flows;
+
+    /// <summary>
+    /// The <c>in_out_port</c> tag of a flow added with one (<c>ovn_lflow_add_with_lport_and_hint</c>): the port its
+    /// match names, which lets ovn-controller skip the flow where the port is not local. The first flow added with
+    /// the same stage, priority, match and actions keeps its tag (or lack of one), as northd's lflow map does.
+    /// </summary>
+    public string? InOutPort(LogicalFlow flow) => _inOutPorts.GetValueOrDefault(flow);
+
+    /// <summary>Adds one flow to one datapath, tagged with the logical port its match is about.</summary>
+    public void Add(Datapath od, Stage stage, int priority, string match, string actions, string? inOutPort)
+    {
+        var flow = new LogicalFlow(stage, priority, match, actions);
+        bool known = _flows.Values.Any(set => set.Contains(flow));
+        Add(od, stage, priority, match, actions);
+        if (!known && inOutPort is not null)
+        {
+            _inOutPorts[flow] = inOutPort;
+        }
+    }
 
     /// <summary>Adds one flow to one datapath; the stage must belong to the datapath's kind.</summary>
     public void Add(Datapath od, Stage stage, int priority, string match, string actions)

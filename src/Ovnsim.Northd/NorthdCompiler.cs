@@ -83,7 +83,11 @@ public static class NorthdCompiler
 /// <summary>One Logical_Flow row: the flow and the datapath (one) or datapath group (several) it applies to.</summary>
 /// <param name="Flow">The flow.</param>
 /// <param name="Datapaths">Its datapaths.</param>
-public sealed record SbLogicalFlowRow(LogicalFlow Flow, IReadOnlyList<SbDatapath> Datapaths);
+public sealed record SbLogicalFlowRow(LogicalFlow Flow, IReadOnlyList<SbDatapath> Datapaths)
+{
+    /// <summary>The row's <c>tags:in_out_port</c>, or null.</summary>
+    public string? InOutPort { get; init; }
+}
 
 /// <summary>What <see cref="NorthdCompiler.Compile"/> produced.</summary>
 public sealed class NorthdResult
@@ -131,7 +135,7 @@ public sealed class NorthdResult
     public IReadOnlyList<SbLogicalFlowRow> LogicalFlowRows() =>
         [.. _flows.ByDatapath.SelectMany(kv => kv.Value.Select(f => (Flow: f, kv.Key.Sb)))
             .GroupBy(x => x.Flow)
-            .Select(g => new SbLogicalFlowRow(g.Key, [.. g.Select(x => x.Sb)]))];
+            .Select(g => new SbLogicalFlowRow(g.Key, [.. g.Select(x => x.Sb)]) { InOutPort = _flows.InOutPort(g.Key) })];
 
     /// <summary>The flows as <c>ovn-sbctl dump-flows</c> lists them.</summary>
     public IReadOnlyList<LflowListing> Listing() =>

@@ -98,13 +98,16 @@ public sealed partial class NorthdDifferentialTests
             string actual = DumpFlows.Render(result.Listing());
             var (realPorts, ourPorts) = NorthdSouthboundTests.PortBindings(result, sb);
             var (realGroups, ourGroups) = NorthdSouthboundTests.MulticastGroups(result, sb);
-            if (expected == actual && realPorts.SequenceEqual(ourPorts) && realGroups.SequenceEqual(ourGroups))
+            var (realRows, ourRows) = NorthdSouthboundTests.FlowRows(result, sb);
+            if (expected == actual && realPorts.SequenceEqual(ourPorts) && realGroups.SequenceEqual(ourGroups)
+                && realRows.SequenceEqual(ourRows))
             {
                 return true;
             }
 
             string diff = FirstDifferences(expected, actual) + "\n"
-                          + FirstDifferences(string.Join('\n', realPorts.Concat(realGroups)), string.Join('\n', ourPorts.Concat(ourGroups)));
+                          + FirstDifferences(string.Join('\n', realPorts.Concat(realGroups)), string.Join('\n', ourPorts.Concat(ourGroups)))
+                          + "\n" + FirstDifferences(string.Join('\n', realRows), string.Join('\n', ourRows));
             throw new Xunit.Sdk.XunitException($"ovnsim differs from ovn-northd:\n{diff}\n--- topology ---\n{spec.Render()}");
         }
         finally

@@ -88,19 +88,28 @@ public sealed class NorthdSouthboundTests
 
     [Theory]
     [MemberData(nameof(Databases))]
-    public void Logical_flow_rows_share_datapath_groups_as_northd_did(string dir)
+    public void Logical_flow_rows_share_datapath_groups_and_tags_as_northd_did(string dir)
     {
         var (result, sb) = Compile(dir);
+        var (expected, actual) = FlowRows(result, sb);
+        Assert.Equal(expected.Count, actual.Count);
+        Assert.Equal(expected, actual);
+    }
+
+    /// <summary>Logical_Flow rows as (real, ovnsim) sorted lines: stage, match, actions, datapaths, in_out_port tag.</summary>
+    internal static (List<string> Expected, List<string> Actual) FlowRows(NorthdResult result, SouthboundDatabase sb)
+    {
         var expected = sb.LogicalFlows.Select(f =>
         {
             var dps = f.LogicalDatapath is { } one ? [one.Name] : f.LogicalDpGroup!.Datapaths.Select(d => d.Name).ToList();
-            return $"{f.Pipeline} {f.TableId} {f.StageName} {f.Priority} ({f.Match}) ({f.Actions}) on {List(dps)}";
+            string tag = f.Row.GetMap("tags").GetValueOrDefault("in_out_port") is { } port ? $" in_out_port={port}" : "";
+            return $"{f.Pipeline} {f.TableId} {f.StageName} {f.Priority} ({f.Match}) ({f.Actions}) on {List(dps)}{tag}";
         }).Order(StringComparer.Ordinal).ToList();
         var actual = result.LogicalFlowRows().Select(r =>
             $"{r.Flow.Stage.PipelineName} {r.Flow.Stage.Table} {r.Flow.Stage.Name} {r.Flow.Priority} ({r.Flow.Match}) ({r.Flow.Actions}) "
-            + $"on {List(r.Datapaths.Select(d => d.Name))}").Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(expected.Count, actual.Count);
-        Assert.Equal(expected, actual);
+            + $"on {List(r.Datapaths.Select(d => d.Name))}{(r.InOutPort is { } port ? $" in_out_port={port}" : "")}")
+            .Order(StringComparer.Ordinal).ToList();
+        return (expected, actual);
     }
 
     [Theory]

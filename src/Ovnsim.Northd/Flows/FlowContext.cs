@@ -69,6 +69,10 @@ internal sealed class FlowContext
     public void Add(Datapath od, Stage stage, int priority, string match, string actions) =>
         Flows.Add(od, stage, priority, match, actions);
 
+    /// <summary><c>ovn_lflow_add_with_lport_and_hint</c>: a flow tagged with the port its match names.</summary>
+    public void Add(Datapath od, Stage stage, int priority, string match, string actions, Port inOutPort) =>
+        Flows.Add(od, stage, priority, match, actions, inOutPort.Key);
+
     /// <summary>smap_get_bool: "true" (any case) is true, anything else false, a missing key the default.</summary>
     public static bool GetBool(IReadOnlyDictionary<string, string> map, string key, bool @default) =>
         map.TryGetValue(key, out string? v) ? string.Equals(v, "true", StringComparison.OrdinalIgnoreCase) : @default;

@@ -21,7 +21,7 @@ internal static class SwitchArpNdResponderFlows
         if (op.IsLocalnet)
         {
             // Requests from the physical network are answered there, not by every chassis.
-            ctx.Add(od, Stages.LsInArpNdRsp, 100, $"inport == {op.JsonKey}", "next;");
+            ctx.Add(od, Stages.LsInArpNdRsp, 100, $"inport == {op.JsonKey}", "next;", op);
         }
 
         if (op.LspType == "virtual")
@@ -40,7 +40,7 @@ internal static class SwitchArpNdResponderFlows
                         + $"arp.sha = {addrs.EaS}; arp.tpa = arp.spa; arp.spa = {ip.AddrS}; outport = inport; "
                         + "flags.loopback = 1; output;");
                     // The owner's own request (duplicate address detection) goes the usual way.
-                    ctx.Add(od, Stages.LsInArpNdRsp, 100, $"{match} && inport == {op.JsonKey}", "next;");
+                    ctx.Add(od, Stages.LsInArpNdRsp, 100, $"{match} && inport == {op.JsonKey}", "next;", op);
                 }
 
                 foreach (var ip in addrs.Ipv6)
@@ -50,7 +50,7 @@ internal static class SwitchArpNdResponderFlows
                     ctx.Add(od, Stages.LsInArpNdRsp, 50, match,
                         $"{action} {{ eth.src = {addrs.EaS}; ip6.src = {ip.AddrS}; nd.target = {ip.AddrS}; "
                         + $"nd.tll = {addrs.EaS}; outport = inport; flags.loopback = 1; output; }};");
-                    ctx.Add(od, Stages.LsInArpNdRsp, 100, $"{match} && inport == {op.JsonKey}", "next;");
+                    ctx.Add(od, Stages.LsInArpNdRsp, 100, $"{match} && inport == {op.JsonKey}", "next;", op);
                 }
             }
         }

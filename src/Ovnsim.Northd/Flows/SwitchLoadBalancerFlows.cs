@@ -166,9 +166,9 @@ internal static class SwitchLoadBalancerFlows
     /// <summary><c>skip_port_from_conntrack</c>: router and localnet ports bypass the switch's conntrack.</summary>
     private static void SkipPortFromConntrack(FlowContext ctx, Datapath od, Port op)
     {
-        ctx.Add(od, Stages.LsInPreLb, 110, $"ip && inport == {op.JsonKey}", "next;");
+        ctx.Add(od, Stages.LsInPreLb, 110, $"ip && inport == {op.JsonKey}", "next;", op);
         ctx.Add(od, Stages.LsOutPreLb, 110, $"ip && outport == {op.JsonKey}",
-            od.HasStatefulAcl ? "next;" : "ct_clear; next;");
+            od.HasStatefulAcl ? "next;" : "ct_clear; next;", op);
     }
 
     private static void BuildPreStateful(FlowContext ctx, Datapath od)

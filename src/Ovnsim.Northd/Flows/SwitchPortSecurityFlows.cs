@@ -41,13 +41,13 @@ internal static class SwitchPortSecurityFlows
         var od = op.Od;
         if (!op.LspEnabled)
         {
-            ctx.Add(od, Stages.LsInCheckPortSec, 100, $"inport == {op.JsonKey}", $"{Reg.PortSecDrop} = 1; next;");
-            ctx.Add(od, Stages.LsInL2Unknown, 50, $"outport == {op.JsonKey}", FlowContext.Drop);
+            ctx.Add(od, Stages.LsInCheckPortSec, 100, $"inport == {op.JsonKey}", $"{Reg.PortSecDrop} = 1; next;", op);
+            ctx.Add(od, Stages.LsInL2Unknown, 50, $"outport == {op.JsonKey}", FlowContext.Drop, op);
         }
         else if (op.LspType == "vtep")
         {
             ctx.Add(od, Stages.LsInCheckPortSec, 70, $"inport == {op.JsonKey}",
-                $"{Reg.FromRamp} = 1; next(pipeline=ingress, table={Stages.LsInHairpin.Table});");
+                $"{Reg.FromRamp} = 1; next(pipeline=ingress, table={Stages.LsInHairpin.Table});", op);
         }
 
         // qdisc_queue_id comes from the SB port binding, which ovn-controller's QoS sets; not simulated.
@@ -55,8 +55,8 @@ internal static class SwitchPortSecurityFlows
         if (op.PsAddrs.Count == 0 && op.HasUnknown && (op.LspType == "" || localnetLearns))
         {
             string match = $"inport == {op.JsonKey}";
-            ctx.Add(od, Stages.LsInLookupFdb, 100, match, $"{Reg.LkupFdb} = lookup_fdb(inport, eth.src); next;");
-            ctx.Add(od, Stages.LsInPutFdb, 100, $"{match} && {Reg.LkupFdb} == 0", "put_fdb(inport, eth.src); next;");
+            ctx.Add(od, Stages.LsInLookupFdb, 100, match, $"{Reg.LkupFdb} = lookup_fdb(inport, eth.src); next;", op);
+            ctx.Add(od, Stages.LsInPutFdb, 100, $"{match} && {Reg.LkupFdb} == 0", "put_fdb(inport, eth.src); next;", op);
         }
     }
 }
