@@ -60,7 +60,8 @@ internal static class Commands
     }
 
     /// <summary>
-    /// <c>ovnsim openflow --sb FILE [--ovs FILE] [--no-stats] [--names]</c>: the flows ovn-controller installs on
+    /// <c>ovnsim openflow (--sb FILE | --nb FILE [--sb FILE]) [--ovs FILE] [--no-stats] [--names]</c>: the flows
+    /// ovn-controller installs on
     /// br-int for one chassis, as <c>ovs-ofctl dump-flows br-int</c> prints them (with <c>--names</c>, ports by
     /// name). OVS prints flows in its classifier's order; ovnsim prints them by table, then priority (highest
     /// first), then match text.
@@ -100,13 +101,33 @@ internal static class Commands
 
     private static (Ovnsim.OpenFlow.IntegrationBridge, Ovnsim.OpenFlow.Hypervisor) Bridge(CommandLine line, string command, TextWriter stderr)
     {
-        if (line.Get("--nb") is not null)
+        SouthboundDatabase sb;
+        if (line.Get("--nb") is { } nbPath)
         {
-            throw new UsageException($"{command} takes the SB database (--sb FILE); translating from --nb is not simulated yet");
+            // NB → northd → an in-memory SB (an --sb file supplies the tunnel keys, as for lflows).
+            var nb = DatabaseSources.LoadNorthbound(nbPath);
+            ReportWarnings(nb.Database, stderr);
+            SouthboundDatabase? existing = null;
+            if (line.Get("--sb") is { } sbPath)
+            {
+                existing = DatabaseSources.LoadSouthbound(sbPath);
+                ReportWarnings(existing.Database, stderr);
+            }
+
+            var result = NorthdCompiler.Compile(nb, existing);
+            foreach (string warning in result.Warnings)
+            {
+                stderr.WriteLine($"ovnsim: {warning}");
+            }
+
+            sb = SouthboundWriter.Write(result, existing);
+        }
+        else
+        {
+            sb = DatabaseSources.LoadSouthbound(line.Require("--sb", command));
+            ReportWarnings(sb.Database, stderr);
         }
 
-        var sb = DatabaseSources.LoadSouthbound(line.Require("--sb", command));
-        ReportWarnings(sb.Database, stderr);
         Ovnsim.OpenFlow.Hypervisor hv;
         if (line.Get("--ovs") is { } ovsPath)
         {

@@ -15,12 +15,12 @@ internal static class Usage
                                   compile the NB database as ovn-northd 23.03 does and print what
                                   'ovn-sbctl dump-flows' prints (--sb: keep that SB's tunnel keys and UUIDs)
           lflows --sb FILE        print an SB database's own logical flows as 'ovn-sbctl dump-flows' does
-          openflow --sb FILE [--ovs FILE] [--no-stats] [--names]
+          openflow (--sb FILE | --nb FILE [--sb FILE]) [--ovs FILE] [--no-stats] [--names]
                                   the flows ovn-controller 23.03 installs on br-int for one chassis (logical,
                                   physical, hairpin, port security, MAC bindings), as 'ovs-ofctl dump-flows
                                   br-int' prints them (sorted by table, priority, match; --names: ports by
                                   name, as 'ovs-ofctl --names' shows them)
-          groups --sb FILE [--ovs FILE]
+          groups (--sb FILE | --nb FILE [--sb FILE]) [--ovs FILE]
                                   the select groups of that translation, as 'ovs-ofctl dump-groups br-int'
           db summary --db FILE    load any OVSDB file (NB, SB, Open_vSwitch) and list its tables and row counts
 

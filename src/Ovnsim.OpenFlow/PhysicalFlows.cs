@@ -69,14 +69,14 @@ public sealed record Hypervisor(string? ChassisName, IReadOnlyDictionary<string,
 
     /// <summary>
     /// A hypervisor for an SB without its Open_vSwitch database: the chassis the SB binds ports to (else its first
-    /// chassis), every localnet port of its local datapaths patched to br-int (bridge mappings for every network),
+    /// chassis, else one named hv1), every localnet port of its local datapaths patched to br-int (bridge mappings for every network),
     /// and every VIF bound to it or to no chassis attached (so ovn-controller would claim it); OpenFlow ports are numbered from 1, localnet ports first, then VIFs, each in name order; no
     /// saved conntrack zones (they are allocated in name order). A VIF's interface is named as its logical port, a
     /// localnet port's patch port as ovn-controller names it (<c>patch-br-int-to-PORT</c>).
     /// </summary>
     public static Hypervisor Default(SouthboundDatabase sb)
     {
-        string? chassis = ChassisView.Of(sb, null, []).ChassisName;
+        string chassis = ChassisView.Of(sb, null, []).ChassisName ?? "hv1";
         var vifs = sb.PortBindings.Where(p => p.Type == "" && (p.Chassis is null ? p.Datapath is not null : p.Chassis.Name == chassis))
             .Select(p => p.LogicalPort).Order(StringComparer.Ordinal).ToList();
         var view = ChassisView.Of(sb, chassis, vifs);

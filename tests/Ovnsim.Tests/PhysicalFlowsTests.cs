@@ -44,10 +44,26 @@ public sealed partial class PhysicalFlowsTests
         Assert.Equal(expected, claimed);
     }
 
-    /// <summary>The lines only one side has, for a directory made by tools/northd-golden.sh --controller.</summary>
-    internal static List<string> Compare(string dir, out IReadOnlyList<string> warnings)
+    /// <summary>
+    /// The whole chain in one process: ovnsim's northd compiles the golden's nb.db (keeping sb.db's keys and rows,
+    /// as northd does on restart) into an in-memory SB, and ovnsim's ovn-controller translates that: the same br-int
+    /// as the real programs made, line for line.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(MatchCompilerTests.Hypervisors), MemberType = typeof(MatchCompilerTests))]
+    public void From_the_nb_database_northd_and_ovn_controller_give_the_real_br_int(string dir)
     {
-        var sb = DatabaseSources.LoadSouthbound(Path.Combine(dir, "sb.db"));
+        var nb = DatabaseSources.LoadNorthbound(Path.Combine(dir, "nb.db"));
+        var existing = DatabaseSources.LoadSouthbound(Path.Combine(dir, "sb.db"));
+        var sb = Ovnsim.Northd.Southbound.SouthboundWriter.Write(Ovnsim.Northd.NorthdCompiler.Compile(nb, existing), existing);
+        var differences = Compare(dir, out _, sb);
+        Assert.True(differences.Count == 0, $"{differences.Count} differ:\n{string.Join("\n", differences.Take(30))}");
+    }
+
+    /// <summary>The lines only one side has, for a directory made by tools/northd-golden.sh --controller.</summary>
+    internal static List<string> Compare(string dir, out IReadOnlyList<string> warnings, Ovnsim.Ovsdb.Southbound.SouthboundDatabase? sbOverride = null)
+    {
+        var sb = sbOverride ?? DatabaseSources.LoadSouthbound(Path.Combine(dir, "sb.db"));
         var hv = Hypervisor.FromOpenVswitch(DatabaseSources.LoadOpenVswitch(Path.Combine(dir, "conf.db")));
         var view = ChassisView.Of(sb, hv.ChassisName, hv.VifOfports.Keys);
         var flows = new DesiredFlows();

@@ -338,6 +338,14 @@ internal static class SouthboundBuilder
         return groups;
     }
 
+    /// <summary>A locally administered unicast MAC derived from <paramref name="seed"/>.</summary>
+    private static string DerivedMac(Guid seed)
+    {
+        byte[] b = System.Security.Cryptography.SHA1.HashData(seed.ToByteArray());
+        b[0] = (byte)((b[0] & 0xfe) | 0x02);
+        return string.Join(":", b.Take(6).Select(x => x.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
     /// <summary>
     /// The address sets northd derives: <c>svc_monitor_mac</c> (NB_Global options:svc_monitor_mac, which northd
     /// otherwise makes up at random) and each router's VIPs as <c>_rtr_lb_KEY_ip4</c> / <c>_ip6</c>.
@@ -350,10 +358,10 @@ internal static class SouthboundBuilder
         {
             monitorMac = mac;
         }
-        if (monitorMac is not null)
-        {
-            sets.Add(new SbAddressSet("svc_monitor_mac", [monitorMac]));
-        }
+        // northd makes one up at random (eth_addr_random, marked locally administered unicast) and saves it in NB;
+        // ovnsim derives one from the NB_Global row instead, so the same NB gives the same SB.
+        monitorMac ??= DerivedMac(topology.Nb.Global?.Uuid ?? Guid.Empty);
+        sets.Add(new SbAddressSet("svc_monitor_mac", [monitorMac]));
 
         foreach (var od in topology.Datapaths.Where(d => !d.IsSwitch))
         {
