@@ -250,8 +250,24 @@ internal static class Commands
 
         stdout.WriteLine();
         stdout.WriteLine("   All of them: ovnsim lflows --nb src/Ovnsim.Cli/Scenarios/seed/seed.nbctl");
+
+        // ovn-controller on the one chassis (hv1): the VIFs and the gateway port claimed, the flows of br-int.
+        var sb = SouthboundWriter.Write(compiled);
+        var bridge = Ovnsim.OpenFlow.IntegrationBridge.Build(sb, Ovnsim.OpenFlow.Hypervisor.Default(sb));
         stdout.WriteLine();
-        stdout.WriteLine("Not simulated yet: OpenFlow (ovn-controller) and the packet replay; each arrives with its issue.");
+        stdout.WriteLine($"4. ovn-controller on {Ovnsim.OpenFlow.ChassisView.Of(sb, null, []).ChassisName ?? "hv1"} turns them into {bridge.Flows.Count} OpenFlow flows on br-int; each");
+        stdout.WriteLine("   lr_in_dnat ct_lb_mark becomes a select group whose bucket DNATs in the router's conntrack zone");
+        stdout.WriteLine("   (as 'ovs-ofctl dump-groups br-int' prints them):");
+        stdout.WriteLine();
+        foreach (var (id, text) in bridge.Groups.Groups)
+        {
+            stdout.WriteLine($"   group_id={id},{text}");
+        }
+
+        stdout.WriteLine();
+        stdout.WriteLine("   All of them: ovnsim openflow --nb src/Ovnsim.Cli/Scenarios/seed/seed.nbctl --no-stats");
+        stdout.WriteLine();
+        stdout.WriteLine("Not simulated yet: the packet replay (the datapath engine); it arrives with its issue.");
         return 0;
     }
 

@@ -65,6 +65,9 @@ public sealed class CliTests
         Assert.Contains("switch ", stdout, StringComparison.Ordinal);
         Assert.Contains("ovn-northd compiles them into 286 logical flows", stdout, StringComparison.Ordinal);
         Assert.Contains("action=(ct_lb_mark(backends=10.0.0.12:22);)", stdout, StringComparison.Ordinal);
+        Assert.Contains("turns them into 479 OpenFlow flows on br-int", stdout, StringComparison.Ordinal);
+        Assert.Contains("actions=ct(commit,table=16,zone=NXM_NX_REG11[0..15],nat(dst=10.0.0.12:22),exec(set_field:0x2/0x2->ct_mark))",
+            stdout, StringComparison.Ordinal);
     }
 
     [Fact]
