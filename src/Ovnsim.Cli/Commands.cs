@@ -253,9 +253,10 @@ internal static class Commands
 
         // ovn-controller on the one chassis (hv1): the VIFs and the gateway port claimed, the flows of br-int.
         var sb = SouthboundWriter.Write(compiled);
-        var bridge = Ovnsim.OpenFlow.IntegrationBridge.Build(sb, Ovnsim.OpenFlow.Hypervisor.Default(sb));
+        var hv = Ovnsim.OpenFlow.Hypervisor.Default(sb);
+        var bridge = Ovnsim.OpenFlow.IntegrationBridge.Build(sb, hv);
         stdout.WriteLine();
-        stdout.WriteLine($"4. ovn-controller on {Ovnsim.OpenFlow.ChassisView.Of(sb, null, []).ChassisName ?? "hv1"} turns them into {bridge.Flows.Count} OpenFlow flows on br-int; each");
+        stdout.WriteLine($"4. ovn-controller on {hv.ChassisName} turns them into {bridge.Flows.Count} OpenFlow flows on br-int; each");
         stdout.WriteLine("   lr_in_dnat ct_lb_mark becomes a select group whose bucket DNATs in the router's conntrack zone");
         stdout.WriteLine("   (as 'ovs-ofctl dump-groups br-int' prints them):");
         stdout.WriteLine();

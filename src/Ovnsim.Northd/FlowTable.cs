@@ -17,6 +17,7 @@ internal sealed class FlowTable
 {
     private readonly Dictionary<Datapath, HashSet<LogicalFlow>> _flows = [];
     private readonly Dictionary<LogicalFlow, string> _inOutPorts = [];
+    private readonly HashSet<LogicalFlow> _seen = [];
 
     /// <summary>The flows of each datapath.</summary>
     public IReadOnlyDictionary<Datapath, HashSet<LogicalFlow>> ByDatapath => _flows;
@@ -32,7 +33,7 @@ internal sealed class FlowTable
     public void Add(Datapath od, Stage stage, int priority, string match, string actions, string? inOutPort)
     {
         var flow = new LogicalFlow(stage, priority, match, actions);
-        bool known = _flows.Values.Any(set => set.Contains(flow));
+        bool known = _seen.Contains(flow);
         Add(od, stage, priority, match, actions);
         if (!known && inOutPort is not null)
         {
@@ -54,7 +55,9 @@ internal sealed class FlowTable
             _flows.Add(od, set);
         }
 
-        set.Add(new LogicalFlow(stage, priority, match, actions));
+        var added = new LogicalFlow(stage, priority, match, actions);
+        set.Add(added);
+        _seen.Add(added);
     }
 
     /// <summary>Adds one flow to each datapath of a group (<c>ovn_lflow_add_with_dp_group</c>).</summary>

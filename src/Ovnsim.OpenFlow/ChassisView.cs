@@ -58,10 +58,10 @@ public sealed class ChassisView
             }
         }
 
+        var patches = bindings.Where(p => p.Type == "patch" && p.Datapath is not null).ToLookup(p => p.Datapath!.Uuid);
         while (queue.Count > 0)
         {
-            var dp = queue.Dequeue();
-            foreach (var pb in bindings.Where(p => p.Datapath?.Uuid == dp && p.Type == "patch"))
+            foreach (var pb in patches[queue.Dequeue()])
             {
                 if (pb.Options.GetValueOrDefault("peer") is { } peer && byName.TryGetValue(peer, out var other)
                     && other.Datapath is { } otherDp && local.Add(otherDp.Uuid))

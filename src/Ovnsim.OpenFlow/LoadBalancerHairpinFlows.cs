@@ -134,10 +134,7 @@ public static class LoadBalancerHairpinFlows
             m.DlType = 0x86dd;
             m.Ipv6Src = (b, UInt128.MaxValue);
             m.Ipv6Dst = (b, UInt128.MaxValue);
-            for (int i = 0; i < 4; i++)
-            {
-                m.Regs[4 + i] = ((uint)(v >> (32 * (3 - i))), uint.MaxValue);
-            }
+            m.SetXxreg(1, v);
         }
 
         if (backend.Port != 0)
@@ -191,12 +188,8 @@ public static class LoadBalancerHairpinFlows
         }
         else
         {
-            UInt128 v = AddressText.Value(vip.Address);
             m.DlType = 0x86dd;
-            for (int i = 0; i < 4; i++)
-            {
-                m.Regs[4 + i] = ((uint)(v >> (32 * (3 - i))), uint.MaxValue);
-            }
+            m.SetXxreg(1, AddressText.Value(vip.Address));
         }
 
         if (vip.Port != 0)

@@ -50,12 +50,8 @@ public static class NeighborFlows
             }
             else
             {
-                for (int i = 0; i < 4; i++)
-                {
-                    uint part = (uint)(value >> (32 * (3 - i)));
-                    get.Regs[i] = (part, uint.MaxValue);
-                    lookup.Regs[i] = (part, uint.MaxValue);
-                }
+                get.SetXxreg(0, value);
+                lookup.SetXxreg(0, value);
 
                 lookup.DlType = 0x86dd;
                 lookup.NwProto = 58;

@@ -88,4 +88,16 @@ public sealed class OvsMatch
 
     /// <summary>tcp_flags.</summary>
     public (ushort Value, ushort Mask) TcpFlags { get; set; }
+
+    /// <summary>
+    /// <c>match_set_xxreg</c>: xxreg<paramref name="index"/> (reg 4·index … 4·index+3, the first the most
+    /// significant) equal to <paramref name="value"/>.
+    /// </summary>
+    public void SetXxreg(int index, UInt128 value)
+    {
+        for (int i = 0; i < 4; i++)
+        {
+            Regs[(4 * index) + i] = ((uint)(value >> (32 * (3 - i))), uint.MaxValue);
+        }
+    }
 }

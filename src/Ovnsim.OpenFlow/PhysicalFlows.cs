@@ -1,123 +1,7 @@
-using Ovnsim.Ovsdb.OpenVswitch;
 using Ovnsim.Ovsdb.Southbound;
 using Ovnsim.Ovsdb.Values;
 
 namespace Ovnsim.OpenFlow;
-
-/// <summary>
-/// What ovn-controller reads from the chassis's own Open_vSwitch database: its chassis name (system-id), the
-/// OpenFlow port of each VIF by <c>iface-id</c>, the OpenFlow port of each localnet port's patch port on br-int
-/// (<c>external_ids:ovn-localnet-port</c>), and the conntrack zones it saved on br-int
-/// (<c>external_ids:ct-zone-NAME</c>), which it restores when it starts.
-/// </summary>
-/// <param name="ChassisName">The chassis name, or null for whichever chassis the SB binds ports to.</param>
-/// <param name="VifOfports">iface-id to OpenFlow port.</param>
-/// <param name="LocalnetOfports">Localnet port name to the OpenFlow port of its patch port.</param>
-/// <param name="CtZones">Zone user (a logical port, or DATAPATH-UUID_dnat / _snat) to zone.</param>
-/// <param name="PortNames">OpenFlow port to the name of its interface on the integration bridge.</param>
-public sealed record Hypervisor(string? ChassisName, IReadOnlyDictionary<string, long> VifOfports,
-                                IReadOnlyDictionary<string, long> LocalnetOfports, IReadOnlyDictionary<string, int> CtZones,
-                                IReadOnlyDictionary<long, string> PortNames)
-{
-    /// <summary>Reads a chassis's Open_vSwitch database (the integration bridge is br-int unless ovn-bridge says otherwise).</summary>
-    public static Hypervisor FromOpenVswitch(OpenVswitchDatabase ovs)
-    {
-        string bridgeName = ovs.Root?.ExternalIds.GetValueOrDefault("ovn-bridge") ?? "br-int";
-        var bridge = ovs.Bridges.FirstOrDefault(b => b.Name == bridgeName);
-        var vifs = new Dictionary<string, long>(StringComparer.Ordinal);
-        var localnets = new Dictionary<string, long>(StringComparer.Ordinal);
-        var zones = new Dictionary<string, int>(StringComparer.Ordinal);
-        var names = new Dictionary<long, string>();
-        if (bridge is not null)
-        {
-            foreach (var port in bridge.Ports)
-            {
-                // ovn-controller's patch.c tags the Port (not the Interface) of a localnet patch port.
-                string? localnet = port.ExternalIds.GetValueOrDefault("ovn-localnet-port");
-                foreach (var iface in port.Interfaces)
-                {
-                    if (iface.OfPort is not { } ofport || ofport <= 0)
-                    {
-                        continue;
-                    }
-
-                    names.TryAdd(ofport, iface.Name);
-
-                    if (iface.IfaceId is { } id)
-                    {
-                        vifs.TryAdd(id, ofport);
-                    }
-
-                    if (iface.Type == "patch" && localnet is not null)
-                    {
-                        localnets.TryAdd(localnet, ofport);
-                    }
-                }
-            }
-
-            foreach (var (key, value) in bridge.ExternalIds)
-            {
-                if (key.StartsWith("ct-zone-", StringComparison.Ordinal) && int.TryParse(value, out int zone))
-                {
-                    zones[key["ct-zone-".Length..]] = zone;
-                }
-            }
-        }
-
-        return new Hypervisor(ovs.SystemId, vifs, localnets, zones, names);
-    }
-
-    /// <summary>
-    /// A hypervisor for an SB without its Open_vSwitch database: the chassis the SB binds ports to (else its first
-    /// chassis, else one named hv1), every localnet port of its local datapaths patched to br-int (bridge mappings for every network),
-    /// and every VIF bound to it or to no chassis attached (so ovn-controller would claim it); OpenFlow ports are numbered from 1, localnet ports first, then VIFs, each in name order; no
-    /// saved conntrack zones (they are allocated in name order). A VIF's interface is named as its logical port, a
-    /// localnet port's patch port as ovn-controller names it (<c>patch-br-int-to-PORT</c>).
-    /// </summary>
-    public static Hypervisor Default(SouthboundDatabase sb)
-    {
-        string chassis = ChassisView.Of(sb, null, []).ChassisName ?? "hv1";
-        var vifs = sb.PortBindings.Where(p => p.Type == "" && (p.Chassis is null ? p.Datapath is not null : p.Chassis.Name == chassis))
-            .Select(p => p.LogicalPort).Order(StringComparer.Ordinal).ToList();
-        var view = ChassisView.Of(sb, chassis, vifs);
-        var localnets = sb.PortBindings.Where(p => p.Type == "localnet" && p.Datapath is { } dp && view.IsLocal(dp.Uuid))
-            .Select(p => p.LogicalPort).Order(StringComparer.Ordinal).ToList();
-        long next = 1;
-        var localnetPorts = localnets.ToDictionary(n => n, _ => next++, StringComparer.Ordinal);
-        var vifPorts = vifs.ToDictionary(n => n, _ => next++, StringComparer.Ordinal);
-        var names = localnetPorts.ToDictionary(p => p.Value, p => "patch-br-int-to-" + p.Key);
-        foreach (var (name, ofport) in vifPorts)
-        {
-            names[ofport] = name;
-        }
-
-        return new Hypervisor(view.ChassisName, vifPorts, localnetPorts, new Dictionary<string, int>(), names);
-    }
-}
-
-/// <summary>Everything ovn-controller installs on br-int for one chassis, and the groups.</summary>
-/// <param name="Flows">The flows, in the order first installed.</param>
-/// <param name="Groups">The select groups.</param>
-/// <param name="Warnings">What was not translated or not simulated, one line each.</param>
-public sealed record IntegrationBridge(IReadOnlyList<OpenFlowFlow> Flows, GroupTable Groups, IReadOnlyList<string> Warnings)
-{
-    /// <summary>
-    /// ovn-controller's flows for the SB and the hypervisor: logical flows, physical flows, load-balancer
-    /// hairpin, port security and neighbor flows.
-    /// </summary>
-    public static IntegrationBridge Build(SouthboundDatabase sb, Hypervisor hv)
-    {
-        var view = ChassisView.Of(sb, hv.ChassisName, hv.VifOfports.Keys);
-        var flows = new DesiredFlows();
-        var translation = LogicalFlowTranslator.Translate(sb, view, flows);
-        var warnings = translation.Skipped.Select(s => $"logical flow not translated ({s})").ToList();
-        warnings.AddRange(PhysicalFlows.Build(sb, view, hv, flows));
-        warnings.AddRange(LoadBalancerHairpinFlows.Build(sb, view, flows));
-        PortSecurityFlows.Build(sb, view, flows);
-        NeighborFlows.Build(sb, view, flows);
-        return new IntegrationBridge(flows.Flows, translation.Groups, warnings);
-    }
-}
 
 /// <summary>
 /// ovn-controller's physical flows (controller/physical.c) for one chassis: table 0 (packets from VIFs and localnet
@@ -147,13 +31,15 @@ public static class PhysicalFlows
     public static IReadOnlyList<string> Build(SouthboundDatabase sb, ChassisView view, Hypervisor hv, DesiredFlows flows)
     {
         var warnings = new List<string>();
-        var byName = sb.PortBindings.ToDictionary(p => p.LogicalPort, StringComparer.Ordinal);
-        var localnetOf = sb.PortBindings.Where(p => p.Type == "localnet" && p.Datapath is not null)
+        var bindings = sb.PortBindings;
+        var byName = bindings.ToDictionary(p => p.LogicalPort, StringComparer.Ordinal);
+        var localnetOf = bindings.Where(p => p.Type == "localnet" && p.Datapath is not null)
             .GroupBy(p => p.Datapath!.Uuid).ToDictionary(g => g.Key, g => g.First());
-        var zones = Zones(sb, view, hv);
-        var ctx = new Context(sb, view, hv, flows, byName, localnetOf, zones, warnings);
+        var patchesOf = bindings.Where(p => p.Type == "patch" && p.Datapath is not null).ToLookup(p => p.Datapath!.Uuid);
+        var zones = Zones(bindings, sb, view, hv);
+        var ctx = new Context(view, hv, flows, byName, localnetOf, patchesOf, zones, warnings);
 
-        foreach (var pb in sb.PortBindings)
+        foreach (var pb in bindings)
         {
             if (pb.Datapath is { } dp && view.IsLocal(dp.Uuid))
             {
@@ -178,9 +64,9 @@ public static class PhysicalFlows
         return warnings;
     }
 
-    private sealed record Context(SouthboundDatabase Sb, ChassisView View, Hypervisor Hv, DesiredFlows Flows,
+    private sealed record Context(ChassisView View, Hypervisor Hv, DesiredFlows Flows,
                                   Dictionary<string, PortBinding> ByName, Dictionary<Guid, PortBinding> LocalnetOf,
-                                  IReadOnlyDictionary<string, int> Zones, List<string> Warnings);
+                                  ILookup<Guid, PortBinding> PatchesOf, IReadOnlyDictionary<string, int> Zones, List<string> Warnings);
 
     private readonly record struct ZoneIds(int Ct, int Dnat, int Snat);
 
@@ -189,11 +75,11 @@ public static class PhysicalFlows
     /// datapath's dnat and snat) the lowest free zone from 1, in name order (ovn-controller takes its set's hash
     /// order, which ovnsim does not model).
     /// </summary>
-    private static Dictionary<string, int> Zones(SouthboundDatabase sb, ChassisView view, Hypervisor hv)
+    private static Dictionary<string, int> Zones(IReadOnlyList<PortBinding> bindings, SouthboundDatabase sb, ChassisView view, Hypervisor hv)
     {
         var zones = new Dictionary<string, int>(hv.CtZones, StringComparer.Ordinal);
         var users = new SortedSet<string>(StringComparer.Ordinal);
-        foreach (var pb in sb.PortBindings.Where(p => p.Datapath is { } dp && view.IsLocal(dp.Uuid)))
+        foreach (var pb in bindings.Where(p => p.Datapath is { } dp && view.IsLocal(dp.Uuid)))
         {
             bool local = pb.Type switch
             {
@@ -466,7 +352,7 @@ public static class PhysicalFlows
     private static void PutReplaceChassisMacFlows(Context c, PortBinding localnet, ZoneIds zones, long ofport, int tag)
     {
         (ushort, ushort) vlan = tag != 0 ? ((ushort)(0x1000 | tag), (ushort)0x1fff) : ((ushort)0, (ushort)0x1000);
-        foreach (var patch in c.Sb.PortBindings.Where(p => p.Type == "patch" && p.Datapath?.Uuid == localnet.Datapath!.Uuid))
+        foreach (var patch in c.PatchesOf[localnet.Datapath!.Uuid])
         {
             if (patch.Options.GetValueOrDefault("peer") is not { } peerName || !c.ByName.TryGetValue(peerName, out var remote)
                 || remote.Mac.Count == 0 || AddressText.ParseMac(remote.Mac[0].Split(' ')[0]) is not { } mac)

@@ -28,15 +28,7 @@ public sealed partial class ActionEncoderTests
     /// </summary>
     internal static (int Encoded, List<string> Failures) CompareFlowTexts(string dir)
     {
-        var realGroups = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (string line in File.ReadLines(Path.Combine(dir, "groups.txt")))
-        {
-            var g = Regex.Match(line, @"^ group_id=(\d+),(.*)$");
-            if (g.Success)
-            {
-                realGroups[g.Groups[1].Value] = g.Groups[2].Value;
-            }
-        }
+        var realGroups = GroupTexts.Real(dir);
 
         // Keyed by table and match: when two logical flows give the same table, priority and match, ovn-controller
         // installs one OpenFlow flow with the actions of whichever it met first (its order of SB rows, which
@@ -47,7 +39,7 @@ public sealed partial class ActionEncoderTests
             var m = Regex.Match(raw, @"^ cookie=0x[0-9a-f]+, table=(\d+), (.*)$");
             if (m.Success && int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) is (>= 8 and <= 36) or (>= 42 and <= 63))
             {
-                string text = GroupRefs().Replace(m.Groups[2].Value, g => $"group:[{realGroups[g.Groups[1].Value]}]");
+                string text = GroupTexts.Inline(m.Groups[2].Value, realGroups);
                 int split = text.IndexOf(" actions=", StringComparison.Ordinal);
                 reference[$"table={m.Groups[1].Value}, {ConjIds().Replace(text[..split], "conj_id=*")}"] =
                     Conjunctions().Replace(text[(split + 9)..], "conjunction");
@@ -74,8 +66,7 @@ public sealed partial class ActionEncoderTests
             }
 
             encoded++;
-            string actionText = GroupRefs().Replace(OfAction.FormatList(actions),
-                g => $"group:[{groups.Groups[int.Parse(g.Groups[1].Value, CultureInfo.InvariantCulture) - 1].Text}]");
+            string actionText = GroupTexts.Inline(OfAction.FormatList(actions), groups);
             foreach (var match in local.Matches)
             {
                 // A conjunctive clause's actions are its conjunction(id,k/n) memberships, compared without ids.
@@ -117,16 +108,13 @@ public sealed partial class ActionEncoderTests
         var ifaces = Ovnsim.Ovsdb.DatabaseSources.LoadOpenVswitch(Path.Combine(dir, "conf.db")).Interfaces
             .Select(i => i.ExternalIds.GetValueOrDefault("iface-id")).OfType<string>();
         var result = LogicalFlowTranslator.Translate(sb, ChassisView.Of(sb, null, ifaces));
-        var realGroups = File.ReadLines(Path.Combine(dir, "groups.txt")).Select(l => Regex.Match(l, @"^ group_id=(\d+),(.*)$"))
-            .Where(m => m.Success).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        var realGroups = GroupTexts.Real(dir);
         var real = File.ReadLines(Path.Combine(dir, "openflow-nostats.txt"))
             .Where(l => Regex.Match(l, @" table=(\d+),") is { Success: true } t
                         && int.Parse(t.Groups[1].Value, CultureInfo.InvariantCulture) is (>= 8 and <= 36) or (>= 42 and <= 63))
-            .Select(l => GroupRefs().Replace(l, g => $"group:[{realGroups[g.Groups[1].Value]}]"))
+            .Select(l => GroupTexts.Inline(l, realGroups))
             .ToHashSet(StringComparer.Ordinal);
-        var ours = result.Flows.Select(f => GroupRefs().Replace(f.ToOfctlLine(),
-                g => $"group:[{result.Groups.Groups[int.Parse(g.Groups[1].Value, CultureInfo.InvariantCulture) - 1].Text}]"))
-            .ToHashSet(StringComparer.Ordinal);
+        var ours = result.Flows.Select(f => GroupTexts.Inline(f.ToOfctlLine(), result.Groups)).ToHashSet(StringComparer.Ordinal);
         var differences = real.Except(ours).Select(l => "real only:   " + l)
             .Concat(ours.Except(real).Select(l => "ovnsim only: " + l)).Order(StringComparer.Ordinal).ToList();
         Assert.True(differences.Count == 0, $"{differences.Count} differ:\n{string.Join("\n", differences.Take(20))}");
@@ -138,6 +126,4 @@ public sealed partial class ActionEncoderTests
     [GeneratedRegex(@"conjunction\(\d+,\d+/\d+\)(,conjunction\(\d+,\d+/\d+\))*")]
     private static partial Regex Conjunctions();
 
-    [GeneratedRegex(@"group:(\d+)")]
-    private static partial Regex GroupRefs();
 }

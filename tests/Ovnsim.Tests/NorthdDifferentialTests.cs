@@ -56,7 +56,7 @@ public sealed partial class NorthdDifferentialTests
             try
             {
                 var (_, failures) = ActionEncoderTests.CompareFlowTexts(dir);
-                failures.AddRange(PhysicalFlowsTests.Compare(dir, out _).Where(d => !LogicalTable().IsMatch(d)));
+                failures.AddRange(PhysicalFlowsTests.Compare(dir).Where(d => !LogicalTable().IsMatch(d)));
                 if (failures.Count == 0)
                 {
                     return true;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using Ovnsim.OpenFlow;
 using Ovnsim.Ovsdb;
@@ -17,7 +16,7 @@ public sealed partial class PhysicalFlowsTests
     [MemberData(nameof(MatchCompilerTests.Hypervisors), MemberType = typeof(MatchCompilerTests))]
     public void Every_flow_on_br_int_is_the_real_one(string dir)
     {
-        var differences = Compare(dir, out _);
+        var differences = Compare(dir);
         Assert.True(differences.Count == 0, $"{differences.Count} differ:\n{string.Join("\n", differences.Take(30))}");
     }
 
@@ -56,33 +55,27 @@ public sealed partial class PhysicalFlowsTests
         var nb = DatabaseSources.LoadNorthbound(Path.Combine(dir, "nb.db"));
         var existing = DatabaseSources.LoadSouthbound(Path.Combine(dir, "sb.db"));
         var sb = Ovnsim.Northd.Southbound.SouthboundWriter.Write(Ovnsim.Northd.NorthdCompiler.Compile(nb, existing), existing);
-        var differences = Compare(dir, out _, sb);
+        var differences = Compare(dir, sb);
         Assert.True(differences.Count == 0, $"{differences.Count} differ:\n{string.Join("\n", differences.Take(30))}");
     }
 
     /// <summary>The lines only one side has, for a directory made by tools/northd-golden.sh --controller.</summary>
-    internal static List<string> Compare(string dir, out IReadOnlyList<string> warnings, Ovnsim.Ovsdb.Southbound.SouthboundDatabase? sbOverride = null)
+    internal static List<string> Compare(string dir, Ovnsim.Ovsdb.Southbound.SouthboundDatabase? sbOverride = null)
     {
         var sb = sbOverride ?? DatabaseSources.LoadSouthbound(Path.Combine(dir, "sb.db"));
         var hv = Hypervisor.FromOpenVswitch(DatabaseSources.LoadOpenVswitch(Path.Combine(dir, "conf.db")));
-        var view = ChassisView.Of(sb, hv.ChassisName, hv.VifOfports.Keys);
-        var flows = new DesiredFlows();
-        var translation = LogicalFlowTranslator.Translate(sb, view, flows);
-        warnings = [.. PhysicalFlows.Build(sb, view, hv, flows), .. LoadBalancerHairpinFlows.Build(sb, view, flows)];
-        PortSecurityFlows.Build(sb, view, flows);
-        NeighborFlows.Build(sb, view, flows);
-        var realGroups = File.ReadLines(Path.Combine(dir, "groups.txt")).Select(l => Regex.Match(l, @"^ group_id=(\d+),(.*)$"))
-            .Where(m => m.Success).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        var bridge = IntegrationBridge.Build(sb, hv);
+        var realGroups = GroupTexts.Real(dir);
+
         // The chassis-MAC flows of table 0 (priority 180) are the same match for every router port on a localnet
         // switch; ovn-controller keeps the one of whichever port it met first, an order that follows memory
         // addresses (the port-binding index breaks ties by row pointer), so they are compared without the cookie
         // and the router port's MAC.
         string Normalize(string line) => ChassisMacMac().Replace(ChassisMacFlow().Replace(line, "cookie=*, priority=180,"), "set_field:*->eth_src");
         var real = File.ReadLines(Path.Combine(dir, "openflow-nostats.txt")).Where(l => l.StartsWith(' '))
-            .Select(l => Normalize(GroupRefs().Replace(l, g => $"group:[{realGroups[g.Groups[1].Value]}]")))
+            .Select(l => Normalize(GroupTexts.Inline(l, realGroups)))
             .ToHashSet(StringComparer.Ordinal);
-        var ours = translation.Flows.Select(f => Normalize(GroupRefs().Replace(f.ToOfctlLine(),
-                g => $"group:[{translation.Groups.Groups[int.Parse(g.Groups[1].Value, CultureInfo.InvariantCulture) - 1].Text}]")))
+        var ours = bridge.Flows.Select(f => Normalize(GroupTexts.Inline(f.ToOfctlLine(), bridge.Groups)))
             .ToHashSet(StringComparer.Ordinal);
         return real.Except(ours).Select(l => "real only:   " + l)
             .Concat(ours.Except(real).Select(l => "ovnsim only: " + l)).Order(StringComparer.Ordinal).ToList();
@@ -94,6 +87,4 @@ public sealed partial class PhysicalFlowsTests
     [GeneratedRegex(@"(?<=cookie=\*, priority=180,conj_id=100,.*)set_field:[0-9a-f:]{17}->eth_src")]
     private static partial Regex ChassisMacMac();
 
-    [GeneratedRegex(@"group:(\d+)")]
-    private static partial Regex GroupRefs();
 }
