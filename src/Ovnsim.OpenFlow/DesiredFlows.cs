@@ -25,9 +25,9 @@ public sealed class DesiredFlows
         var key = (flow.Table, flow.Priority, flow.MatchText);
         if (_index.TryGetValue(key, out int at))
         {
-            if (append && IsConjunctions(flow.Actions) && IsConjunctions(_flows[at].Actions))
+            if (append && IsConjunctions(flow.ActionList) && IsConjunctions(_flows[at].ActionList))
             {
-                _flows[at] = _flows[at] with { Actions = _flows[at].Actions + "," + flow.Actions };
+                _flows[at] = _flows[at] with { ActionList = [.. _flows[at].ActionList, .. flow.ActionList] };
             }
 
             return;
@@ -39,7 +39,7 @@ public sealed class DesiredFlows
 
     /// <summary>Adds a flow built from a match and actions.</summary>
     public void Add(int table, int priority, uint cookie, OvsMatch match, IReadOnlyList<OfAction> actions) =>
-        Add(new OpenFlowFlow(table, priority, cookie, match, OfAction.FormatList(actions)));
+        Add(new OpenFlowFlow(table, priority, cookie, match, actions));
 
-    private static bool IsConjunctions(string actions) => actions.StartsWith("conjunction(", StringComparison.Ordinal);
+    private static bool IsConjunctions(IReadOnlyList<OfAction> actions) => actions.Count > 0 && actions[0] is ConjunctionAction;
 }

@@ -558,6 +558,7 @@ public static class LogicalActionEncoder
         }
 
         var zone = DefaultZone(c);
+        var buckets = new List<GroupBucket>();
         for (int b = 0; b < backends.Count; b++)
         {
             var (address, v6, port) = backends[b];
@@ -569,10 +570,12 @@ public static class LogicalActionEncoder
             }
 
             var bucket = new CtAction(true, nextTable, zone, new NatSpec("dst", address, v6, port, 0), exec);
+            buckets.Add(new GroupBucket((uint)b, 100, [bucket]));
             text.Append(",bucket=bucket_id:").Append(b.ToString(CultureInfo.InvariantCulture)).Append(",weight:100,actions=")
                 .Append(bucket);
         }
 
-        o.Add(new GroupAction(c.Groups.Assign(text.ToString())));
+        var group = new SelectGroup(hashFields is null ? "dp_hash" : "hash", hashFields?.Split(','), buckets);
+        o.Add(new GroupAction(c.Groups.Assign(text.ToString(), group)));
     }
 }

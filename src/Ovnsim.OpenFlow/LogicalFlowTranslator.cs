@@ -12,9 +12,12 @@ namespace Ovnsim.OpenFlow;
 /// <param name="Priority">The priority.</param>
 /// <param name="Cookie">The cookie: the first 32 bits of the logical flow's UUID.</param>
 /// <param name="Match">The match.</param>
-/// <param name="Actions">The actions as ovs-ofctl prints them.</param>
-public sealed record OpenFlowFlow(int Table, int Priority, uint Cookie, OvsMatch Match, string Actions)
+/// <param name="ActionList">The actions.</param>
+public sealed record OpenFlowFlow(int Table, int Priority, uint Cookie, OvsMatch Match, IReadOnlyList<OfAction> ActionList)
 {
+    /// <summary>The actions as ovs-ofctl prints them.</summary>
+    public string Actions => OfAction.FormatList(ActionList);
+
     /// <summary>The match as ovs-ofctl prints it (with the priority in its place).</summary>
     public string MatchText => OfctlMatchFormat.Format(Match, Priority);
 
@@ -68,7 +71,6 @@ public static class LogicalFlowTranslator
                     lf.LookupPort, groups, lf.Datapath.ExternalIds.ContainsKey("snat-ct-zone")));
                 translated++;
                 uint conjOffset = conjunctions > 0 ? AllocateConjIds(flow, lf.Datapath, conjunctions, usedConjIds) - 1 : 0;
-                string actionText = OfAction.FormatList(actions);
                 uint cookie = UuidText.FirstPart(flow.Uuid);
                 foreach (var match in matches)
                 {
@@ -78,10 +80,10 @@ public static class LogicalFlowTranslator
                         ovs.ConjId += conjOffset;
                     }
 
-                    string text = match.Conjunctions.Count == 0
-                        ? actionText
-                        : string.Join(",", match.Conjunctions.Select(c => $"conjunction({c.Id + conjOffset},{c.Clause}/{c.Clauses})"));
-                    flows.AddOrAppend(new OpenFlowFlow(lf.Table, (int)flow.Priority, cookie, ovs, text));
+                    IReadOnlyList<OfAction> list = match.Conjunctions.Count == 0
+                        ? actions
+                        : [.. match.Conjunctions.Select(c => new ConjunctionAction((uint)(c.Id + conjOffset), c.Clause - 1, c.Clauses))];
+                    flows.AddOrAppend(new OpenFlowFlow(lf.Table, (int)flow.Priority, cookie, ovs, list));
                 }
             }
             catch (Exception e) when (e is LogicalSyntaxException or NotSupportedException)
