@@ -79,6 +79,123 @@ public static class OfWire
         }
     }
 
+    /// <summary>
+    /// Decodes what <see cref="Encode"/> writes (as <c>ofpacts_pull_openflow_actions</c> does for the actions
+    /// ovn-controller's pinctrl reads back from controller userdata).
+    /// </summary>
+    /// <exception cref="FormatException">The bytes are not actions of the kinds encoded here.</exception>
+    public static IReadOnlyList<OfAction> Decode(ReadOnlySpan<byte> data)
+    {
+        var actions = new List<OfAction>();
+        while (data.Length > 0)
+        {
+            if (data.Length < 8)
+            {
+                throw new FormatException($"{data.Length} trailing bytes are not an action");
+            }
+
+            ushort type = BinaryPrimitives.ReadUInt16BigEndian(data);
+            int length = BinaryPrimitives.ReadUInt16BigEndian(data[2..]);
+            if (length < 8 || length % 8 != 0 || length > data.Length)
+            {
+                throw new FormatException($"action of type {type} has bad length {length}");
+            }
+
+            var a = data[..length];
+            switch (type)
+            {
+                case SetField:
+                {
+                    uint header = BinaryPrimitives.ReadUInt32BigEndian(a[4..]);
+                    var field = FieldByHeader(header & ~0x1ffu);
+                    bool masked = (header & 0x100) != 0;
+                    UInt128 value = ReadValue(a.Slice(8, field.Bytes));
+                    UInt128 all = field.Bits == 128 ? UInt128.MaxValue : (UInt128.One << field.Bits) - 1;
+                    UInt128 mask = masked ? ReadValue(a.Slice(8 + field.Bytes, field.Bytes)) : all;
+                    actions.Add(new SetFieldAction(field, value, mask));
+                    break;
+                }
+
+                case CopyField:
+                {
+                    int bits = BinaryPrimitives.ReadUInt16BigEndian(a[4..]);
+                    int srcOffset = BinaryPrimitives.ReadUInt16BigEndian(a[6..]);
+                    int dstOffset = BinaryPrimitives.ReadUInt16BigEndian(a[8..]);
+                    var src = FieldByHeader(BinaryPrimitives.ReadUInt32BigEndian(a[12..]) & ~0x1ffu);
+                    var dst = FieldByHeader(BinaryPrimitives.ReadUInt32BigEndian(a[16..]) & ~0x1ffu);
+                    actions.Add(new MoveAction(new OvsSubfield(src, srcOffset, bits), new OvsSubfield(dst, dstOffset, bits)));
+                    break;
+                }
+
+                case Experimenter when BinaryPrimitives.ReadUInt32BigEndian(a[4..]) == NiciraVendor:
+                {
+                    ushort subtype = BinaryPrimitives.ReadUInt16BigEndian(a[8..]);
+                    switch (subtype)
+                    {
+                        case NxResubmitTable:
+                            actions.Add(new ResubmitAction(a[12]));
+                            break;
+                        case NxStackPush or NxStackPop:
+                        {
+                            int offset = BinaryPrimitives.ReadUInt16BigEndian(a[10..]);
+                            var field = FieldByHeader(BinaryPrimitives.ReadUInt32BigEndian(a[12..]) & ~0x1ffu);
+                            int bits = BinaryPrimitives.ReadUInt16BigEndian(a[16..]);
+                            var sub = new OvsSubfield(field, offset, bits);
+                            actions.Add(subtype == NxStackPush ? new PushAction(sub) : new PopAction(sub));
+                            break;
+                        }
+
+                        default:
+                            throw new FormatException($"Nicira action subtype {subtype} is not simulated");
+                    }
+
+                    break;
+                }
+
+                default:
+                    throw new FormatException($"OpenFlow action type {type} is not simulated");
+            }
+
+            data = data[length..];
+        }
+
+        return actions;
+    }
+
+    private static UInt128 ReadValue(ReadOnlySpan<byte> bytes)
+    {
+        UInt128 v = 0;
+        foreach (byte b in bytes)
+        {
+            v = (v << 8) | b;
+        }
+
+        return v;
+    }
+
+    private static readonly Lazy<Dictionary<uint, OvsField>> FieldsByHeader = new(() =>
+    {
+        var map = new Dictionary<uint, OvsField>();
+        foreach (string name in OvsField.AllNames)
+        {
+            var f = OvsField.Get(name);
+            if (f.Oxm is { } o)
+            {
+                map.TryAdd(o, f);
+            }
+
+            if (f.Nxm is { } n)
+            {
+                map.TryAdd(n, f);
+            }
+        }
+
+        return map;
+    });
+
+    private static OvsField FieldByHeader(uint classField) =>
+        FieldsByHeader.Value.TryGetValue(classField, out var f) ? f : throw new FormatException($"unknown field header 0x{classField:x8}");
+
     private static void PutNicira(List<byte> output, ushort subtype)
     {
         PutU16(output, Experimenter);

@@ -55,6 +55,9 @@ public sealed record OvsField(string Name, string NxmName, int Bits, OvsFieldFor
 
     private static readonly Dictionary<string, OvsField> ByName = Build();
 
+    /// <summary>Every name <see cref="Get"/> accepts.</summary>
+    public static IEnumerable<string> AllNames => ByName.Keys;
+
     /// <summary>
     /// The field called <paramref name="name"/>, by OVS name or by the name the logical symbol table gives it
     /// (<c>ipv4_dst</c> is OVS's <c>ip_dst</c>).
@@ -126,12 +129,15 @@ public sealed record OvsField(string Name, string NxmName, int Bits, OvsFieldFor
     /// <summary><c>%#x</c>: "0" for zero, else 0x and the digits.</summary>
     internal static string Hex(UInt128 v) => v == 0 ? "0" : "0x" + v.ToString("x", CultureInfo.InvariantCulture);
 
-    internal static string Mac(ulong v) => string.Join(":", Enumerable.Range(0, 6)
+    /// <summary>A MAC address as text.</summary>
+    public static string Mac(ulong v) => string.Join(":", Enumerable.Range(0, 6)
         .Select(i => ((byte)(v >> (8 * (5 - i)))).ToString("x2", CultureInfo.InvariantCulture)));
 
-    internal static string Ipv4(uint v) => $"{v >> 24}.{(v >> 16) & 0xff}.{(v >> 8) & 0xff}.{v & 0xff}";
+    /// <summary>An IPv4 address as text.</summary>
+    public static string Ipv4(uint v) => $"{v >> 24}.{(v >> 16) & 0xff}.{(v >> 8) & 0xff}.{v & 0xff}";
 
-    internal static string Ipv6(UInt128 v)
+    /// <summary>An IPv6 address as text.</summary>
+    public static string Ipv6(UInt128 v)
     {
         var bytes = new byte[16];
         for (int i = 0; i < 16; i++)

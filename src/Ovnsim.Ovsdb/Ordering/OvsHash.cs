@@ -44,8 +44,14 @@ public static class OvsHash
     /// <summary><c>hash_int(x, basis)</c>, which is <c>hash_2words(x, basis)</c> in the portable build.</summary>
     public static uint Int(uint x, uint basis) => Finish(Add(Add(x, 0), basis) ^ 8);
 
-    // mhash_add(): zero data leaves the hash as it is before the rotation, as in OVS.
-    private static uint Add(uint hash, uint data)
+    /// <summary><c>hash_finish(hash, final)</c>.</summary>
+    public static uint FinishWith(uint hash, uint final) => Finish(hash ^ final);
+
+    /// <summary><c>hash_add64</c>: the low word, then the high.</summary>
+    public static uint Add64(uint hash, ulong data) => Add(Add(hash, (uint)data), (uint)(data >> 32));
+
+    /// <summary><c>hash_add</c> (<c>mhash_add</c>): zero data leaves the hash as it is before the rotation, as in OVS.</summary>
+    public static uint Add(uint hash, uint data)
     {
         if (data != 0)
         {

@@ -1,0 +1,152 @@
+using System.Buffers.Binary;
+
+namespace Ovnsim.Capture;
+
+/// <summary>One captured frame.</summary>
+/// <param name="TimestampNs">Nanoseconds since the Unix epoch.</param>
+/// <param name="Data">The bytes captured.</param>
+/// <param name="OriginalLength">The frame's length on the wire.</param>
+public sealed record CapturedPacket(long TimestampNs, byte[] Data, int OriginalLength);
+
+/// <summary>
+/// Classic pcap files (the libpcap format): microsecond or nanosecond timestamps, either byte order, read as a stream
+/// one record at a time. A truncated or corrupt record is an error naming it; the records before it have been
+/// returned already.
+/// </summary>
+public sealed class PcapReader : IDisposable
+{
+    private readonly Stream _stream;
+    private readonly string _name;
+    private readonly bool _swap;
+    private readonly bool _nanos;
+    private int _record;
+
+    /// <summary>Opens a pcap stream and reads its header.</summary>
+    /// <exception cref="InvalidDataException">Not a pcap file.</exception>
+    public PcapReader(Stream stream, string name)
+    {
+        _stream = stream;
+        _name = name;
+        Span<byte> h = stackalloc byte[24];
+        if (!ReadExactly(h))
+        {
+            throw new InvalidDataException($"{name}: too short for a pcap file header");
+        }
+
+        uint magic = BinaryPrimitives.ReadUInt32LittleEndian(h);
+        (_swap, _nanos) = magic switch
+        {
+            0xa1b2c3d4 => (false, false),
+            0xa1b23c4d => (false, true),
+            0xd4c3b2a1 => (true, false),
+            0x4d3cb2a1 => (true, true),
+            _ => throw new InvalidDataException($"{name}: not a pcap file (magic 0x{magic:x8})"),
+        };
+        LinkType = (int)U32(h[20..]);
+        if (LinkType != 1)
+        {
+            throw new InvalidDataException($"{name}: link type {LinkType} is not Ethernet");
+        }
+    }
+
+    /// <summary>The link type (1 = Ethernet).</summary>
+    public int LinkType { get; }
+
+    /// <summary>Opens a file.</summary>
+    public static PcapReader Open(string path) => new(File.OpenRead(path), path);
+
+    /// <summary>Reads every packet of a file.</summary>
+    public static List<CapturedPacket> ReadAll(string path)
+    {
+        using var r = Open(path);
+        var list = new List<CapturedPacket>();
+        while (r.Next() is { } p)
+        {
+            list.Add(p);
+        }
+
+        return list;
+    }
+
+    /// <summary>The next packet, or null at the end.</summary>
+    /// <exception cref="InvalidDataException">A truncated or corrupt record, named by its number.</exception>
+    public CapturedPacket? Next()
+    {
+        Span<byte> h = stackalloc byte[16];
+        int got = _stream.ReadAtLeast(h, 16, throwOnEndOfStream: false);
+        if (got == 0)
+        {
+            return null;
+        }
+
+        _record++;
+        if (got < 16)
+        {
+            throw new InvalidDataException($"{_name}: record {_record}: truncated record header ({got} of 16 bytes)");
+        }
+
+        long seconds = U32(h);
+        long fraction = U32(h[4..]);
+        int included = (int)U32(h[8..]);
+        int original = (int)U32(h[12..]);
+        if (included < 0 || included > 262_144)
+        {
+            throw new InvalidDataException($"{_name}: record {_record}: captured length {included} is not plausible");
+        }
+
+        var data = new byte[included];
+        if (!ReadExactly(data))
+        {
+            throw new InvalidDataException($"{_name}: record {_record}: truncated packet data ({included} bytes expected)");
+        }
+
+        long ns = (seconds * 1_000_000_000) + (_nanos ? fraction : fraction * 1000);
+        return new CapturedPacket(ns, data, original);
+    }
+
+    private uint U32(ReadOnlySpan<byte> b) => _swap ? BinaryPrimitives.ReadUInt32BigEndian(b) : BinaryPrimitives.ReadUInt32LittleEndian(b);
+
+    private bool ReadExactly(Span<byte> b) => _stream.ReadAtLeast(b, b.Length, throwOnEndOfStream: false) == b.Length;
+
+    /// <inheritdoc/>
+    public void Dispose() => _stream.Dispose();
+}
+
+/// <summary>Writes classic pcap files (little-endian, microsecond timestamps, Ethernet), as tcpdump and OVS's tx_pcap do.</summary>
+public sealed class PcapWriter : IDisposable
+{
+    private readonly Stream _stream;
+
+    /// <summary>Starts a pcap stream.</summary>
+    public PcapWriter(Stream stream)
+    {
+        _stream = stream;
+        Span<byte> h = stackalloc byte[24];
+        BinaryPrimitives.WriteUInt32LittleEndian(h, 0xa1b2c3d4);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[4..], 2);
+        BinaryPrimitives.WriteUInt16LittleEndian(h[6..], 4);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[8..], 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[12..], 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[16..], 262_144);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[20..], 1);
+        _stream.Write(h);
+    }
+
+    /// <summary>Creates a file.</summary>
+    public static PcapWriter Create(string path) => new(File.Create(path));
+
+    /// <summary>Appends a packet.</summary>
+    public void Write(long timestampNs, ReadOnlySpan<byte> data)
+    {
+        Span<byte> h = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt32LittleEndian(h, (uint)(timestampNs / 1_000_000_000));
+        BinaryPrimitives.WriteUInt32LittleEndian(h[4..], (uint)(timestampNs % 1_000_000_000 / 1000));
+        BinaryPrimitives.WriteUInt32LittleEndian(h[8..], (uint)data.Length);
+        BinaryPrimitives.WriteUInt32LittleEndian(h[12..], (uint)data.Length);
+        _stream.Write(h);
+        _stream.Write(data);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _stream.Dispose();
+}

@@ -1,0 +1,825 @@
+using System.Globalization;
+using Ovnsim.OpenFlow;
+using Ovnsim.Ovsdb.Ordering;
+
+namespace Ovnsim.Engine;
+
+/// <summary>One installed OpenFlow flow, as the bridge runs it.</summary>
+/// <param name="Flow">The flow as ovn-controller installed it.</param>
+/// <param name="Conjunctions">Its conjunction actions, when it is one clause of conjunctive matches.</param>
+public sealed record FlowEntry(OpenFlowFlow Flow, IReadOnlyList<ConjunctionAction> Conjunctions)
+{
+    /// <summary>The actions.</summary>
+    public IReadOnlyList<OfAction> Actions => Flow.ActionList;
+}
+
+/// <summary>Where a bridge's packets go: out of a port, or to the controller.</summary>
+public interface IBridgeSink
+{
+    /// <summary>A frame leaves on OpenFlow port <paramref name="port"/>.</summary>
+    void Output(uint port, ReadOnlySpan<byte> frame);
+
+    /// <summary>A <c>controller</c> action: the frame as it is at that point and the flow's metadata.</summary>
+    void PacketIn(ControllerAction action, in FlowKey key, ReadOnlySpan<byte> frame);
+}
+
+/// <summary>A step of a packet's path through the tables, for traces.</summary>
+/// <param name="Table">The table.</param>
+/// <param name="Flow">The flow that matched, or null for a miss.</param>
+/// <param name="Recirculation">0 for the first pass, then 1, 2, … for each recirculation.</param>
+public readonly record struct TraceStep(int Table, OpenFlowFlow? Flow, int Recirculation);
+
+/// <summary>
+/// An OpenFlow bridge in the manner of ovs-vswitchd's ofproto-dpif with the userspace datapath: tables of
+/// <see cref="Classifier{T}"/>s (conjunctive matches included), select groups picked by <c>dp_hash</c> exactly as
+/// OVS 3.1 picks them, the actions ovn-controller installs, the connection tracker, and recirculation after
+/// <c>ct(table=…)</c>. Header changes are committed to the frame before every output, ct and controller action,
+/// with OVS's incremental checksum updates.
+/// </summary>
+public sealed class Bridge
+{
+    /// <summary>OFPP_IN_PORT.</summary>
+    public const uint PortInPort = 0xfff8;
+
+    /// <summary>OFPP_CONTROLLER.</summary>
+    public const uint PortController = 0xfffd;
+
+    private const int MaxDepth = 64;
+    private const int MaxResubmits = 4096;
+
+    private readonly Dictionary<int, OfTableState> _tables = [];
+    private readonly Dictionary<uint, DpHashGroup> _groups = [];
+    private readonly Dictionary<LearnAction, LearnSpec> _learnSpecs = new(ReferenceEqualityComparer.Instance);
+    private readonly Xlate _x = new();
+
+    /// <summary>A bridge with <paramref name="flows"/> installed and <paramref name="groups"/> defined.</summary>
+    public Bridge(IEnumerable<OpenFlowFlow> flows, GroupTable groups, Conntrack? conntrack = null, SimdWidth? width = null)
+    {
+        Width = width ?? MaskedKey.Best;
+        Conntrack = conntrack ?? new Conntrack();
+        Install(flows, groups);
+    }
+
+    /// <summary>The classifier's vector width.</summary>
+    public SimdWidth Width { get; }
+
+    /// <summary>The connection tracker.</summary>
+    public Conntrack Conntrack { get; }
+
+    /// <summary>When set, every table lookup is reported here.</summary>
+    public List<TraceStep>? Trace { get; set; }
+
+    /// <summary>Packets dropped for exceeding the resubmit limits.</summary>
+    public long LimitDrops { get; private set; }
+
+    /// <summary>Replaces every flow and group (counters of unchanged flows are kept).</summary>
+    public void Install(IEnumerable<OpenFlowFlow> flows, GroupTable groups)
+    {
+        var counters = _tables.Values.SelectMany(t => t.AllRules())
+            .ToDictionary(r => (r.Payload.Flow.Table, r.Payload.Flow.Priority, r.Payload.Flow.MatchText), r => (r.Packets, r.Bytes));
+        _tables.Clear();
+        foreach (var f in flows)
+        {
+            var rule = Add(f);
+            if (counters.TryGetValue((f.Table, f.Priority, f.MatchText), out var c))
+            {
+                rule.Packets = c.Packets;
+                rule.Bytes = c.Bytes;
+            }
+        }
+
+        _groups.Clear();
+        foreach (var (id, _) in groups.Groups)
+        {
+            _groups[id] = new DpHashGroup(groups.Get(id));
+        }
+    }
+
+    /// <summary>Every flow with its counters, table by table.</summary>
+    public IEnumerable<(OpenFlowFlow Flow, long Packets, long Bytes)> Flows =>
+        _tables.OrderBy(t => t.Key).SelectMany(t => t.Value.AllRules().Select(r => (r.Payload.Flow, r.Packets, r.Bytes)));
+
+    private ClassifierRule<FlowEntry> Add(OpenFlowFlow f)
+    {
+        if (!_tables.TryGetValue(f.Table, out var table))
+        {
+            table = new OfTableState(Width);
+            _tables[f.Table] = table;
+        }
+
+        var (value, mask) = FlowMatch.From(f.Match);
+        var conj = f.ActionList.Count > 0 && f.ActionList.All(a => a is ConjunctionAction)
+            ? f.ActionList.Cast<ConjunctionAction>().ToList() : null;
+        var entry = new FlowEntry(f, conj ?? []);
+        var cls = conj is null ? table.Hard : table.Soft;
+        cls.Insert(value, mask, f.Priority, entry);
+        return cls.Lookup(value)!;
+    }
+
+    /// <summary>
+    /// A frame arrives on OpenFlow port <paramref name="inPort"/>: runs it through table 0 and every recirculation
+    /// it causes, sending what comes out to <paramref name="sink"/>.
+    /// </summary>
+    public void Receive(ReadOnlySpan<byte> frame, uint inPort, IBridgeSink sink)
+    {
+        var x = _x;
+        x.Reset(sink);
+        x.Packet.Load(frame);
+        KeyFields.InPort.Set(ref x.Key, inPort, uint.MaxValue);
+        FlowExtractor.Extract(x.Packet, ref x.Key);
+        x.Committed = x.Key;
+        x.RssHash = Hash5Tuple(x.Key);
+        RunTable(x, 0);
+        RunRecirculations(x);
+    }
+
+    /// <summary>
+    /// A packet-out from the controller (in_port CONTROLLER): <paramref name="actions"/> run on the frame (the
+    /// controller's actions begin by reloading the metadata and registers it saved).
+    /// </summary>
+    public void PacketOut(ReadOnlySpan<byte> frame, IReadOnlyList<OfAction> actions, IBridgeSink sink)
+    {
+        var x = _x;
+        x.Reset(sink);
+        x.Packet.Load(frame);
+        KeyFields.InPort.Set(ref x.Key, PortController, uint.MaxValue);
+        FlowExtractor.Extract(x.Packet, ref x.Key);
+        x.Committed = x.Key;
+        x.RssHash = Hash5Tuple(x.Key);
+        Run(x, actions);
+        RunRecirculations(x);
+    }
+
+    private void RunRecirculations(Xlate x)
+    {
+        int pass = 0;
+        while (x.Pending.Count > 0)
+        {
+            var (packet, key, table) = x.Pending.Dequeue();
+            pass++;
+            x.Pass = pass;
+            x.Packet.CopyFrom(packet);
+            x.ReturnPacket(packet);
+            x.Key = key;
+            x.Committed = key;
+            x.Depth = 0;
+            x.Sp = 0;
+            x.Table = -1;
+            RunTable(x, table);
+        }
+    }
+
+    private void RunTable(Xlate x, int table)
+    {
+        if (++x.Resubmits > MaxResubmits || x.Depth >= MaxDepth)
+        {
+            LimitDrops++;
+            x.Stop = true;
+            return;
+        }
+
+        var rule = Lookup(x, table);
+        Trace?.Add(new TraceStep(table, rule?.Payload.Flow, x.Pass));
+        if (rule is null)
+        {
+            return;
+        }
+
+        rule.Packets++;
+        rule.Bytes += x.Packet.Length;
+
+        // xlate_recursively: only a resubmit to the same or an earlier table deepens the translation.
+        bool deepens = table <= x.Table;
+        int oldTable = x.Table;
+        x.Table = table;
+        if (deepens)
+        {
+            x.Depth++;
+        }
+
+        Run(x, rule.Payload.Actions);
+        if (deepens)
+        {
+            x.Depth--;
+        }
+
+        x.Table = oldTable;
+    }
+
+    private readonly List<ClassifierRule<FlowEntry>> _soft = [];
+    private readonly Dictionary<(uint Id, int Priority), uint> _clauses = [];
+
+    /// <summary>
+    /// The classifier lookup with conjunctive matches: the best flow without conjunctions, unless a conjunction
+    /// of higher priority has every clause matched; then the flow matching its conj_id.
+    /// </summary>
+    private ClassifierRule<FlowEntry>? Lookup(Xlate x, int table)
+    {
+        if (!_tables.TryGetValue(table, out var t))
+        {
+            return null;
+        }
+
+        KeyFields.ConjId.Set(ref x.Key, 0, uint.MaxValue);
+        var hard = t.Hard.Lookup(x.Key, ref x.Wildcards);
+        if (t.Soft.Count == 0)
+        {
+            return hard;
+        }
+
+        _soft.Clear();
+        t.Soft.LookupAll(x.Key, hard?.Priority ?? int.MinValue, _soft, ref x.Wildcards);
+        if (_soft.Count == 0)
+        {
+            return hard;
+        }
+
+        _clauses.Clear();
+        foreach (var r in _soft)
+        {
+            foreach (var c in r.Payload.Conjunctions)
+            {
+                _clauses[(c.Id, r.Priority)] = _clauses.GetValueOrDefault((c.Id, r.Priority)) | (1u << c.Clause);
+            }
+        }
+
+        uint bestId = 0;
+        int bestPriority = int.MinValue;
+        foreach (var r in _soft)
+        {
+            foreach (var c in r.Payload.Conjunctions)
+            {
+                uint all = c.Clauses >= 32 ? uint.MaxValue : (1u << c.Clauses) - 1;
+                if (_clauses[(c.Id, r.Priority)] == all && r.Priority > bestPriority)
+                {
+                    bestPriority = r.Priority;
+                    bestId = c.Id;
+                }
+            }
+        }
+
+        if (bestId == 0)
+        {
+            return hard;
+        }
+
+        KeyFields.ConjId.Set(ref x.Key, bestId, uint.MaxValue);
+        var conj = t.Hard.Lookup(x.Key, ref x.Wildcards);
+        KeyFields.ConjId.Set(ref x.Key, 0, uint.MaxValue);
+        return conj is not null && conj.Priority >= bestPriority ? conj : hard;
+    }
+
+    private void Run(Xlate x, IReadOnlyList<OfAction> actions)
+    {
+        for (int i = 0; i < actions.Count && !x.Stop; i++)
+        {
+            switch (actions[i])
+            {
+                case ResubmitAction r:
+                    RunTable(x, r.Table);
+                    break;
+                case SetFieldAction sf:
+                    Field(sf.Field).Set(ref x.Key, sf.Value, sf.Mask);
+                    break;
+                case MoveAction mv:
+                {
+                    UInt128 bits = Bits(mv.Source.Bits);
+                    UInt128 v = (Field(mv.Source.Field).Get(x.Key) >> mv.Source.Offset) & bits;
+                    Field(mv.Destination.Field).Set(ref x.Key, v << mv.Destination.Offset, bits << mv.Destination.Offset);
+                    break;
+                }
+
+                case PushAction push:
+                    if (x.Sp < x.Stack.Length)
+                    {
+                        x.Stack[x.Sp++] = (Field(push.Subfield.Field).Get(x.Key) >> push.Subfield.Offset) & Bits(push.Subfield.Bits);
+                    }
+
+                    break;
+                case PopAction pop:
+                    if (x.Sp > 0)
+                    {
+                        UInt128 bits = Bits(pop.Subfield.Bits);
+                        Field(pop.Subfield.Field).Set(ref x.Key, (x.Stack[--x.Sp] & bits) << pop.Subfield.Offset, bits << pop.Subfield.Offset);
+                    }
+
+                    break;
+                case DecTtlAction:
+                {
+                    ulong type = (ulong)KeyFields.DlType.Get(x.Key);
+                    if (type is 0x0800 or 0x86dd)
+                    {
+                        ulong ttl = (ulong)KeyFields.NwTtl.Get(x.Key);
+                        if (ttl <= 1)
+                        {
+                            // No controller ids: the rest of this action list is skipped.
+                            return;
+                        }
+
+                        KeyFields.NwTtl.Set(ref x.Key, ttl - 1, 0xff);
+                    }
+
+                    break;
+                }
+
+                case CtClearAction:
+                    ClearCt(ref x.Key);
+                    break;
+                case GroupAction g:
+                    RunGroup(x, g.GroupId);
+                    break;
+                case OutputPortAction o:
+                    Output(x, o.Port);
+                    break;
+                case CloneAction c:
+                {
+                    var saved = x.Key;
+                    int sp = x.Sp;
+                    Run(x, c.Actions);
+                    x.Key = saved;
+                    x.Sp = sp;
+                    x.Stop = false;
+                    break;
+                }
+
+                case CtAction ct:
+                    RunCt(x, ct);
+                    break;
+                case ControllerAction ca:
+                    HeaderCommit.Commit(x.Packet, ref x.Committed, x.Key);
+                    x.Sink!.PacketIn(ca, x.Key, x.Packet.Data);
+                    break;
+                case PopVlanAction:
+                    KeyFields.VlanTci.Set(ref x.Key, 0, 0xffff);
+                    break;
+                case PushVlanAction:
+                    KeyFields.VlanTci.Set(ref x.Key, 0x1000, 0xffff);
+                    break;
+                case SetVlanVidAction vid:
+                    KeyFields.VlanTci.Set(ref x.Key, (ulong)(0x1000 | vid.Vid), 0x1fff);
+                    break;
+                case LearnAction learn:
+                    Learn(x, learn);
+                    break;
+                case ConjunctionAction:
+                    break;
+                default:
+                    throw new NotSupportedException($"action {actions[i]} is not simulated");
+            }
+        }
+    }
+
+    private static UInt128 Bits(int n) => n >= 128 ? UInt128.MaxValue : (UInt128.One << n) - 1;
+
+    private static readonly Dictionary<OvsField, KeyField> FieldMap = new(ReferenceEqualityComparer.Instance);
+
+    private static KeyField Field(OvsField f)
+    {
+        lock (FieldMap)
+        {
+            if (!FieldMap.TryGetValue(f, out var k))
+            {
+                k = KeyFields.Get(f.Name);
+                FieldMap[f] = k;
+            }
+
+            return k;
+        }
+    }
+
+    private static void ClearCt(ref FlowKey key)
+    {
+        KeyFields.CtState.Set(ref key, 0, uint.MaxValue);
+        KeyFields.CtZone.Set(ref key, 0, 0xffff);
+        KeyFields.CtMark.Set(ref key, 0, uint.MaxValue);
+        KeyFields.CtLabel.Set(ref key, 0, UInt128.MaxValue);
+        key[18] &= ~KeyFields.CtNwProto.WordMask;
+        key[20] = 0;
+        key[21] &= ~(KeyFields.CtTpSrc.WordMask | KeyFields.CtTpDst.WordMask);
+    }
+
+    private static void Output(Xlate x, uint port)
+    {
+        uint inPort = (uint)KeyFields.InPort.Get(x.Key);
+        if (port == PortInPort)
+        {
+            port = inPort;
+        }
+        else if (port == inPort)
+        {
+            return; // OVS skips output to the input port
+        }
+
+        if (port >= 0xff00)
+        {
+            return;
+        }
+
+        HeaderCommit.Commit(x.Packet, ref x.Committed, x.Key);
+        x.Sink!.Output(port, x.Packet.Data);
+    }
+
+    private void RunCt(Xlate x, CtAction ct)
+    {
+        HeaderCommit.Commit(x.Packet, ref x.Committed, x.Key);
+        var before = x.Key;
+        ushort zone = (ushort)((Field(ct.Zone.Field).Get(x.Key) >> ct.Zone.Offset) & Bits(ct.Zone.Bits));
+        UInt128 natAddress = 0;
+        if (ct.Nat?.Address is { } a)
+        {
+            natAddress = ct.Nat.IsIpv6 ? ParseIpv6(a) : ParseIpv4(a);
+        }
+
+        var request = new CtRequest(zone, ct.Commit, ct.Nat is not null, ct.Nat?.Kind, natAddress,
+            (ushort)(ct.Nat?.PortLow ?? 0), (ushort)(ct.Nat?.PortHigh ?? 0));
+        Conntrack.Execute(x.Packet, ref x.Key, request, ref x.Committed);
+        if (ct.Commit && ct.Exec.Count > 0)
+        {
+            uint markMask = 0;
+            UInt128 labelMask = 0;
+            foreach (var e in ct.Exec)
+            {
+                if (e is SetFieldAction sf)
+                {
+                    Field(sf.Field).Set(ref x.Key, sf.Value, sf.Mask);
+                    if (sf.Field.Name == "ct_mark")
+                    {
+                        markMask |= (uint)sf.Mask;
+                    }
+                    else if (sf.Field.Name == "ct_label")
+                    {
+                        labelMask |= sf.Mask;
+                    }
+                }
+            }
+
+            Conntrack.SetMarkAndLabel(x.Key, markMask, labelMask);
+        }
+
+        if (ct.Table is { } table)
+        {
+            x.Pending.Enqueue((x.ClonePacket(), x.Key, table));
+        }
+
+        // The translation continues with the ct fields as they were before (OVS only sees the new ones after recirculating).
+        RestoreCt(ref x.Key, before);
+    }
+
+    private static void RestoreCt(ref FlowKey key, in FlowKey before)
+    {
+        KeyFields.CtState.Set(ref key, KeyFields.CtState.Get(before), uint.MaxValue);
+        KeyFields.CtZone.Set(ref key, KeyFields.CtZone.Get(before), 0xffff);
+        KeyFields.CtMark.Set(ref key, KeyFields.CtMark.Get(before), uint.MaxValue);
+        KeyFields.CtLabel.Set(ref key, KeyFields.CtLabel.Get(before), UInt128.MaxValue);
+        key[20] = before[20];
+        key[21] = (key[21] & KeyFields.ConjId.WordMask) | (before[21] & ~KeyFields.ConjId.WordMask);
+        key[18] = (key[18] & ~KeyFields.CtNwProto.WordMask) | (before[18] & KeyFields.CtNwProto.WordMask);
+    }
+
+    private void RunGroup(Xlate x, uint id)
+    {
+        if (!_groups.TryGetValue(id, out var group))
+        {
+            return;
+        }
+
+        var bucket = group.Pick(x.RssHash, ref x.Key);
+        if (bucket is null)
+        {
+            return;
+        }
+
+        var saved = x.Key;
+        Run(x, bucket.Actions);
+        x.Key = saved;
+    }
+
+    /// <summary>
+    /// <c>miniflow_hash_5tuple(flow, 0)</c>: the hash the userspace datapath stores as a packet's RSS hash when it
+    /// first sees it; <c>hash(l4(0))</c> later turns it into dp_hash.
+    /// </summary>
+    public static uint Hash5Tuple(in FlowKey key)
+    {
+        uint hash = 0;
+        ulong type = (ulong)KeyFields.DlType.Get(key);
+        if (type == 0x86dd)
+        {
+            foreach (var f in new[] { KeyFields.Ipv6Src, KeyFields.Ipv6Dst })
+            {
+                UInt128 v = f.Get(key);
+
+                // Each 64-bit half as an x86 host reads it from network order.
+                hash = OvsHash.Add64(hash, System.Buffers.Binary.BinaryPrimitives.ReverseEndianness((ulong)(v >> 64)));
+                hash = OvsHash.Add64(hash, System.Buffers.Binary.BinaryPrimitives.ReverseEndianness((ulong)v));
+            }
+        }
+        else if (type is 0x0800 or 0x0806)
+        {
+            hash = OvsHash.Add(hash, System.Buffers.Binary.BinaryPrimitives.ReverseEndianness((uint)KeyFields.NwSrc.Get(key)));
+            hash = OvsHash.Add(hash, System.Buffers.Binary.BinaryPrimitives.ReverseEndianness((uint)KeyFields.NwDst.Get(key)));
+        }
+        else
+        {
+            return OvsHash.FinishWith(hash, 42);
+        }
+
+        byte proto = (byte)KeyFields.NwProto.Get(key);
+        hash = OvsHash.Add(hash, proto);
+        if (proto is 6 or 17 or 132 or 1 or 58)
+        {
+            uint sp = (uint)KeyFields.TpSrc.Get(key), dp = (uint)KeyFields.TpDst.Get(key);
+
+            // tp_src then tp_dst in network order, read as one little-endian word.
+            uint ports = ((sp >> 8) & 0xff) | ((sp & 0xff) << 8) | (((dp >> 8) & 0xff) << 16) | ((dp & 0xff) << 24);
+            hash = OvsHash.Add(hash, ports);
+        }
+
+        return OvsHash.FinishWith(hash, 42);
+    }
+
+    private void Learn(Xlate x, LearnAction learn)
+    {
+        if (!_learnSpecs.TryGetValue(learn, out var spec))
+        {
+            spec = LearnSpec.Parse(learn);
+            _learnSpecs[learn] = spec;
+        }
+
+        var match = spec.Build(x.Key);
+        var flow = new OpenFlowFlow(learn.Table, 32768, (uint)learn.Cookie, match, spec.Actions);
+        if (!_tables.TryGetValue(learn.Table, out var table))
+        {
+            table = new OfTableState(Width);
+            _tables[learn.Table] = table;
+        }
+
+        var (value, mask) = FlowMatch.From(match);
+        table.Hard.Insert(value, mask, 32768, new FlowEntry(flow, []));
+    }
+
+    internal static UInt128 ParseIpv4(string s) =>
+        System.Net.IPAddress.TryParse(s, out var ip) && ip.GetAddressBytes() is { Length: 4 } b
+            ? ((uint)b[0] << 24) | ((uint)b[1] << 16) | ((uint)b[2] << 8) | b[3]
+            : throw new FormatException($"bad IPv4 address {s}");
+
+    internal static UInt128 ParseIpv6(string s) =>
+        System.Net.IPAddress.TryParse(s, out var ip) && ip.GetAddressBytes() is { Length: 16 } b
+            ? System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(b)
+            : throw new FormatException($"bad IPv6 address {s}");
+
+    private sealed class OfTableState(SimdWidth width)
+    {
+        public Classifier<FlowEntry> Hard { get; } = new(width);
+
+        public Classifier<FlowEntry> Soft { get; } = new(width);
+
+        public IEnumerable<ClassifierRule<FlowEntry>> AllRules() => Hard.Rules.Concat(Soft.Rules);
+    }
+
+    /// <summary>
+    /// A select group as ofproto-dpif sets it up for <c>selection_method=dp_hash</c>
+    /// (<c>group_setup_dp_hash_table</c>): 16 or more hash values spread over the buckets by the Webster method, and
+    /// the bucket for dp_hash &amp; mask.
+    /// </summary>
+    private sealed class DpHashGroup
+    {
+        private readonly GroupBucket[] _map;
+        private readonly uint _mask;
+
+        public DpHashGroup(SelectGroup group)
+        {
+            Group = group;
+            var buckets = group.Buckets;
+            if (buckets.Count == 0 || group.SelectionMethod != "dp_hash")
+            {
+                _map = [];
+                return;
+            }
+
+            ulong total = 0;
+            int minWeight = int.MaxValue;
+            foreach (var b in buckets)
+            {
+                if (b.Weight > 0 && b.Weight < minWeight)
+                {
+                    minWeight = b.Weight;
+                }
+
+                total += (ulong)b.Weight;
+            }
+
+            if (total == 0)
+            {
+                _map = [];
+                return;
+            }
+
+            ulong minSlots = (total + (ulong)minWeight - 1) / (ulong)minWeight;
+            ulong minSlots2 = Math.Max(minSlots, Math.Min((ulong)buckets.Count * 4, 256));
+            ulong pow2 = 1;
+            while (pow2 < minSlots2)
+            {
+                pow2 <<= 1;
+            }
+
+            ulong nHash = Math.Max(16, pow2);
+            _mask = (uint)(nHash - 1);
+            _map = new GroupBucket[nHash];
+            var divisor = new int[buckets.Count];
+            var value = new double[buckets.Count];
+            for (int i = 0; i < buckets.Count; i++)
+            {
+                divisor[i] = 1;
+                value[i] = buckets[i].Weight;
+            }
+
+            for (int h = 0; h < (int)nHash; h++)
+            {
+                int winner = 0;
+                for (int i = 1; i < buckets.Count; i++)
+                {
+                    if (value[i] > value[winner])
+                    {
+                        winner = i;
+                    }
+                }
+
+                divisor[winner] += 2;
+                value[winner] = (double)buckets[winner].Weight / divisor[winner];
+                _map[h] = buckets[winner];
+            }
+        }
+
+        public SelectGroup Group { get; }
+
+        /// <summary>The bucket for a packet whose RSS hash is <paramref name="rss"/>; sets dp_hash in the key.</summary>
+        public GroupBucket? Pick(uint rss, ref FlowKey key)
+        {
+            if (_map.Length == 0)
+            {
+                if (Group.SelectionMethod != "dp_hash" && Group.Buckets.Count > 0)
+                {
+                    throw new NotSupportedException($"select group with selection_method={Group.SelectionMethod} is not simulated");
+                }
+
+                return null;
+            }
+
+            uint dpHash = OvsHash.Int(rss, 0);
+            KeyFields.DpHash.Set(ref key, dpHash, uint.MaxValue);
+            return _map[dpHash & _mask];
+        }
+    }
+
+    /// <summary>The translation state of one packet (<c>struct xlate_ctx</c>), reused between packets.</summary>
+    private sealed class Xlate
+    {
+        public FlowKey Key;
+        public FlowKey Committed;
+        public FlowKey Wildcards;
+        public readonly UInt128[] Stack = new UInt128[128];
+        public readonly Packet Packet = new();
+        public readonly Queue<(Packet Packet, FlowKey Key, int Table)> Pending = new();
+        private readonly Stack<Packet> _spare = new();
+        public int Sp;
+        public int Depth;
+        public int Resubmits;
+        public int Pass;
+        public int Table = -1;
+        public bool Stop;
+        public uint RssHash;
+        public IBridgeSink? Sink;
+
+        public void Reset(IBridgeSink sink)
+        {
+            Key = default;
+            Wildcards = default;
+            Sp = Depth = Resubmits = Pass = 0;
+            Table = -1;
+            Stop = false;
+            Sink = sink;
+        }
+
+        public Packet ClonePacket()
+        {
+            var p = _spare.Count > 0 ? _spare.Pop() : new Packet();
+            p.CopyFrom(Packet);
+            return p;
+        }
+
+        public void ReturnPacket(Packet p) => _spare.Push(p);
+    }
+
+    /// <summary>A compiled <c>learn</c>: how to build the learned flow's match from the packet's key.</summary>
+    private sealed class LearnSpec
+    {
+        private readonly List<(KeyField Dst, KeyField? Src, UInt128 Value)> _match = [];
+
+        public IReadOnlyList<OfAction> Actions { get; private set; } = [];
+
+        public static LearnSpec Parse(LearnAction learn)
+        {
+            var spec = new LearnSpec();
+            var actions = new List<OfAction>();
+            foreach (string s in learn.Specs)
+            {
+                if (s.StartsWith("load:", StringComparison.Ordinal))
+                {
+                    // load:VALUE->NXM_FIELD[bit] or [lo..hi]
+                    string body = s[5..];
+                    int arrow = body.IndexOf("->", StringComparison.Ordinal);
+                    ulong value = Convert.ToUInt64(body[..arrow], 16);
+                    var (field, offset, bits) = Subfield(body[(arrow + 2)..]);
+                    UInt128 mask = Bits(bits) << offset;
+                    actions.Add(new SetFieldAction(OvsField.Get(field.Name), (UInt128)value << offset, mask));
+                }
+                else if (s.Contains('=', StringComparison.Ordinal) && !s.Contains('[', StringComparison.Ordinal))
+                {
+                    int eq = s.IndexOf('=', StringComparison.Ordinal);
+                    string name = s[..eq], text = s[(eq + 1)..];
+                    var f = KeyFields.Get(name);
+                    UInt128 v = text.Contains(':', StringComparison.Ordinal) ? ParseIpv6(text)
+                        : text.Count(c => c == '.') == 3 ? ParseIpv4(text)
+                        : text.StartsWith("0x", StringComparison.Ordinal) ? Convert.ToUInt64(text[2..], 16)
+                        : ulong.Parse(text, CultureInfo.InvariantCulture);
+                    spec._match.Add((f, null, v));
+                }
+                else if (s.Contains('=', StringComparison.Ordinal))
+                {
+                    int eq = s.IndexOf('=', StringComparison.Ordinal);
+                    spec._match.Add((Subfield(s[..eq]).Field, Subfield(s[(eq + 1)..]).Field, 0));
+                }
+                else
+                {
+                    var f = Subfield(s).Field;
+                    spec._match.Add((f, f, 0));
+                }
+            }
+
+            spec.Actions = actions;
+            return spec;
+        }
+
+        private static (KeyField Field, int Offset, int Bits) Subfield(string text)
+        {
+            int bracket = text.IndexOf('[', StringComparison.Ordinal);
+            string nxm = text[..bracket], range = text[(bracket + 1)..^1];
+            var field = OvsField.AllNames.Select(OvsField.Get).First(f => f.NxmName == nxm);
+            var key = KeyFields.Get(field.Name);
+            if (range.Length == 0)
+            {
+                return (key, 0, field.Bits);
+            }
+
+            int dots = range.IndexOf("..", StringComparison.Ordinal);
+            if (dots < 0)
+            {
+                return (key, int.Parse(range, CultureInfo.InvariantCulture), 1);
+            }
+
+            int lo = int.Parse(range[..dots], CultureInfo.InvariantCulture), hi = int.Parse(range[(dots + 2)..], CultureInfo.InvariantCulture);
+            return (key, lo, hi - lo + 1);
+        }
+
+        public OvsMatch Build(in FlowKey key)
+        {
+            var v = default(FlowKey);
+            var m = default(FlowKey);
+            foreach (var (dst, src, value) in _match)
+            {
+                UInt128 val = src is null ? value : src.Get(key);
+                dst.Set(ref v, val, dst.AllOnes);
+                dst.Set(ref m, UInt128.MaxValue, dst.AllOnes);
+            }
+
+            return ToMatch(v, m);
+        }
+
+        private static OvsMatch ToMatch(in FlowKey v, in FlowKey m)
+        {
+            var o = new OvsMatch();
+            if (KeyFields.Metadata.Get(m) != 0)
+            {
+                o.Metadata = ((ulong)KeyFields.Metadata.Get(v), ulong.MaxValue);
+            }
+
+            if (KeyFields.DlType.Get(m) != 0)
+            {
+                o.DlType = (ushort)KeyFields.DlType.Get(v);
+            }
+
+            if (KeyFields.NwProto.Get(m) != 0)
+            {
+                o.NwProto = (byte)KeyFields.NwProto.Get(v);
+            }
+
+            o.NwSrc = ((uint)KeyFields.NwSrc.Get(v), (uint)KeyFields.NwSrc.Get(m));
+            o.NwDst = ((uint)KeyFields.NwDst.Get(v), (uint)KeyFields.NwDst.Get(m));
+            o.Ipv6Src = (KeyFields.Ipv6Src.Get(v), KeyFields.Ipv6Src.Get(m));
+            o.Ipv6Dst = (KeyFields.Ipv6Dst.Get(v), KeyFields.Ipv6Dst.Get(m));
+            o.TpSrc = ((ushort)KeyFields.TpSrc.Get(v), (ushort)KeyFields.TpSrc.Get(m));
+            o.TpDst = ((ushort)KeyFields.TpDst.Get(v), (ushort)KeyFields.TpDst.Get(m));
+            return o;
+        }
+    }
+}

@@ -1,0 +1,874 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
+
+namespace Ovnsim.Engine;
+
+/// <summary>ct_state bits (lib/packets.h <c>CS_*</c>).</summary>
+[Flags]
+public enum CtState : uint
+{
+    /// <summary>No bits.</summary>
+    None = 0,
+
+    /// <summary>new.</summary>
+    New = 0x01,
+
+    /// <summary>est.</summary>
+    Established = 0x02,
+
+    /// <summary>rel.</summary>
+    Related = 0x04,
+
+    /// <summary>rpl.</summary>
+    Reply = 0x08,
+
+    /// <summary>inv.</summary>
+    Invalid = 0x10,
+
+    /// <summary>trk.</summary>
+    Tracked = 0x20,
+
+    /// <summary>snat.</summary>
+    SrcNat = 0x40,
+
+    /// <summary>dnat.</summary>
+    DstNat = 0x80,
+}
+
+/// <summary>TCP states as ct-dpif names them (<c>CT_DPIF_TCPS_*</c>), in OVS's order.</summary>
+public enum TcpState : byte
+{
+    /// <summary>CLOSED.</summary>
+    CLOSED,
+
+    /// <summary>LISTEN.</summary>
+    LISTEN,
+
+    /// <summary>SYN_SENT.</summary>
+    SYN_SENT,
+
+    /// <summary>SYN_RECV.</summary>
+    SYN_RECV,
+
+    /// <summary>ESTABLISHED.</summary>
+    ESTABLISHED,
+
+    /// <summary>CLOSE_WAIT.</summary>
+    CLOSE_WAIT,
+
+    /// <summary>FIN_WAIT_1.</summary>
+    FIN_WAIT_1,
+
+    /// <summary>CLOSING.</summary>
+    CLOSING,
+
+    /// <summary>LAST_ACK.</summary>
+    LAST_ACK,
+
+    /// <summary>FIN_WAIT_2.</summary>
+    FIN_WAIT_2,
+
+    /// <summary>TIME_WAIT.</summary>
+    TIME_WAIT,
+}
+
+/// <summary>One direction's addresses and ports (ICMP: the id in both ports, the type and code kept apart).</summary>
+/// <param name="Src">Source address (IPv4 in the low 32 bits).</param>
+/// <param name="Dst">Destination address.</param>
+/// <param name="SrcPort">Source port or ICMP id.</param>
+/// <param name="DstPort">Destination port or ICMP id.</param>
+public readonly record struct CtTuple(UInt128 Src, UInt128 Dst, ushort SrcPort, ushort DstPort)
+{
+    /// <summary>The other direction.</summary>
+    public CtTuple Reverse() => new(Dst, Src, DstPort, SrcPort);
+}
+
+/// <summary>What a ct action asked of the connection tracker.</summary>
+/// <param name="Zone">The zone.</param>
+/// <param name="Commit">Whether to commit.</param>
+/// <param name="Nat">Whether NAT applies (with or without an address).</param>
+/// <param name="NatKind">"src" or "dst" when an address is given, else null.</param>
+/// <param name="NatAddress">The address to translate to.</param>
+/// <param name="NatPortLow">First port, 0 for none.</param>
+/// <param name="NatPortHigh">Last port.</param>
+public readonly record struct CtRequest(ushort Zone, bool Commit, bool Nat, string? NatKind, UInt128 NatAddress, ushort NatPortLow, ushort NatPortHigh);
+
+/// <summary>One tracked connection.</summary>
+public sealed class Connection
+{
+    internal Connection(ushort zone, bool ipv6, byte proto, CtTuple orig, CtTuple reply, byte icmpType)
+    {
+        Zone = zone;
+        IsIpv6 = ipv6;
+        Protocol = proto;
+        Original = orig;
+        ReplyTuple = reply;
+        IcmpType = icmpType;
+    }
+
+    /// <summary>The zone.</summary>
+    public ushort Zone { get; }
+
+    /// <summary>Whether IPv6.</summary>
+    public bool IsIpv6 { get; }
+
+    /// <summary>The IP protocol.</summary>
+    public byte Protocol { get; }
+
+    /// <summary>The original direction as first seen.</summary>
+    public CtTuple Original { get; }
+
+    /// <summary>What replies look like (after NAT).</summary>
+    public CtTuple ReplyTuple { get; internal set; }
+
+    /// <summary>ICMP type of the original direction.</summary>
+    public byte IcmpType { get; }
+
+    /// <summary>ct_mark.</summary>
+    public uint Mark { get; internal set; }
+
+    /// <summary>ct_label.</summary>
+    public UInt128 Label { get; internal set; }
+
+    /// <summary>"src", "dst" or null: the translation done.</summary>
+    public string? NatKind { get; internal set; }
+
+    /// <summary>TCP peers: [0] the originator, [1] the responder.</summary>
+    internal TcpPeer[] Peers { get; } = [new(), new()];
+
+    /// <summary>Whether a reply has been seen (UDP/ICMP/other).</summary>
+    internal bool SeenReply { get; set; }
+
+    /// <summary>When it expires, in milliseconds of the tracker's clock.</summary>
+    public long ExpiresAt { get; internal set; }
+
+    /// <summary>The TCP state as <c>dpctl/dump-conntrack</c> prints it (the later of both peers, SYN_RECV as ESTABLISHED, FIN_WAIT_2 as TIME_WAIT).</summary>
+    public TcpState PrintedTcpState
+    {
+        get
+        {
+            var s = (TcpState)Math.Max((byte)Peers[0].State, (byte)Peers[1].State);
+            return s switch { TcpState.FIN_WAIT_2 => TcpState.TIME_WAIT, TcpState.SYN_RECV => TcpState.ESTABLISHED, _ => s };
+        }
+    }
+}
+
+/// <summary>One TCP peer's tracking state (lib/conntrack-tcp.c <c>struct tcp_peer</c>).</summary>
+internal sealed class TcpPeer
+{
+    public uint SeqLo;
+    public uint SeqHi;
+    public uint MaxWin;
+    public byte WScale;
+    public TcpState State;
+}
+
+/// <summary>
+/// A model of Open vSwitch's userspace connection tracker (lib/conntrack.c): connections per zone keyed by both
+/// directions' tuples, TCP tracking with the sequence-window checks of conntrack-tcp.c, UDP, ICMP and other
+/// protocols, ct_mark and ct_label, commit, source and destination NAT with the reverse translation of replies,
+/// related ICMP errors, OVS's default timeouts, and a bound on the number of connections.
+/// </summary>
+public sealed class Conntrack
+{
+    private readonly Dictionary<(ushort Zone, bool V6, byte Proto, CtTuple Tuple), (Connection Conn, bool Reply)> _table = [];
+    private readonly List<Connection> _connections = [];
+
+    /// <summary>A tracker holding at most <paramref name="limit"/> connections (OVS's default is 3,000,000).</summary>
+    public Conntrack(int limit = 3_000_000) => Limit = limit;
+
+    /// <summary>The most connections held; a new connection past it is not committed.</summary>
+    public int Limit { get; }
+
+    /// <summary>Connections not committed because the table was full.</summary>
+    public long FullDrops { get; private set; }
+
+    /// <summary>The clock, in milliseconds (the replay sets it from packet timestamps).</summary>
+    public long NowMs { get; set; }
+
+    /// <summary>Live connections, in the order created.</summary>
+    public IReadOnlyList<Connection> Connections
+    {
+        get
+        {
+            Expire();
+            return _connections;
+        }
+    }
+
+    /// <summary>
+    /// Runs a packet through the tracker (<c>conntrack_execute</c> for one packet): sets ct_state, ct_zone,
+    /// ct_mark, ct_label and the original-direction fields in <paramref name="key"/>, commits and NATs as asked,
+    /// rewriting the packet (and the header fields of <paramref name="key"/>) when a translation applies.
+    /// </summary>
+    public void Execute(Packet packet, ref FlowKey key, in CtRequest request, ref FlowKey committed)
+    {
+        Expire();
+        ushort dlType = (ushort)KeyFields.DlType.Get(key);
+        bool v6 = dlType == 0x86dd;
+        KeyFields.CtZone.Set(ref key, request.Zone, ulong.MaxValue);
+        if ((dlType != 0x0800 && !v6) || packet.L3 < 0 || (KeyFields.NwFrag.Get(key) & FlowExtractor.FragLater) != 0)
+        {
+            SetState(ref key, CtState.Tracked | CtState.Invalid, null, false);
+            return;
+        }
+
+        byte proto = (byte)KeyFields.NwProto.Get(key);
+        var tuple = TupleOf(key, v6, proto, out byte icmpType, out bool icmpError);
+        if (icmpError)
+        {
+            Related(packet, ref key, request, v6, ref committed);
+            return;
+        }
+
+        if (IsTransport(proto) && packet.L4 < 0)
+        {
+            SetState(ref key, CtState.Tracked | CtState.Invalid, null, false);
+            return;
+        }
+
+        CtState state;
+        Connection? conn = null;
+        bool reply = false;
+        if (_table.TryGetValue((request.Zone, v6, proto, tuple), out var found))
+        {
+            (conn, reply) = found;
+            state = Update(conn, packet, key, reply);
+            if (state == CtState.New)
+            {
+                // A new SYN on a closed connection replaces it.
+                Remove(conn);
+                conn = null;
+            }
+        }
+        else
+        {
+            state = CtState.New;
+        }
+
+        if (conn is null)
+        {
+            if (!ValidNew(proto, packet, key, icmpType))
+            {
+                SetState(ref key, CtState.Tracked | CtState.Invalid, null, false);
+                return;
+            }
+
+            if (request.Commit)
+            {
+                if (_connections.Count >= Limit)
+                {
+                    FullDrops++;
+                }
+                else
+                {
+                    conn = Create(request, v6, proto, tuple, icmpType, packet, key);
+                }
+            }
+
+            state = CtState.New;
+        }
+
+        if (conn is not null && state != CtState.Invalid && request.Nat && conn.NatKind is not null)
+        {
+            Translate(packet, ref key, conn, reply, ref committed);
+            state |= conn.NatKind == "src" ? CtState.SrcNat : CtState.DstNat;
+        }
+
+        SetState(ref key, state | CtState.Tracked | (reply ? CtState.Reply : 0), conn, conn is not null && state != CtState.Invalid);
+    }
+
+    /// <summary>After a committing ct's exec: stores the mark and label the actions left in the key.</summary>
+    public void SetMarkAndLabel(in FlowKey key, uint markMask, UInt128 labelMask)
+    {
+        var conn = _last;
+        if (conn is null)
+        {
+            return;
+        }
+
+        conn.Mark = (conn.Mark & ~markMask) | ((uint)KeyFields.CtMark.Get(key) & markMask);
+        conn.Label = (conn.Label & ~labelMask) | (KeyFields.CtLabel.Get(key) & labelMask);
+    }
+
+    private Connection? _last;
+
+    private void SetState(ref FlowKey key, CtState state, Connection? conn, bool tracked)
+    {
+        _last = conn;
+        KeyFields.CtState.Set(ref key, (uint)state, uint.MaxValue);
+        KeyFields.CtMark.Set(ref key, conn?.Mark ?? 0, uint.MaxValue);
+        KeyFields.CtLabel.Set(ref key, conn?.Label ?? 0, UInt128.MaxValue);
+        if (tracked && conn is not null && !conn.IsIpv6)
+        {
+            KeyFields.CtNwSrc.Set(ref key, conn.Original.Src, uint.MaxValue);
+            KeyFields.CtNwDst.Set(ref key, conn.Original.Dst, uint.MaxValue);
+            KeyFields.CtNwProto.Set(ref key, conn.Protocol, 0xff);
+            KeyFields.CtTpSrc.Set(ref key, conn.Original.SrcPort, 0xffff);
+            KeyFields.CtTpDst.Set(ref key, conn.Original.DstPort, 0xffff);
+        }
+        else
+        {
+            KeyFields.CtNwSrc.Set(ref key, 0, uint.MaxValue);
+            KeyFields.CtNwDst.Set(ref key, 0, uint.MaxValue);
+            KeyFields.CtNwProto.Set(ref key, 0, 0xff);
+            KeyFields.CtTpSrc.Set(ref key, 0, 0xffff);
+            KeyFields.CtTpDst.Set(ref key, 0, 0xffff);
+        }
+    }
+
+    private static bool IsTransport(byte proto) => proto is 6 or 17 or 132 or 1 or 58;
+
+    private static CtTuple TupleOf(in FlowKey key, bool v6, byte proto, out byte icmpType, out bool icmpError)
+    {
+        UInt128 src = v6 ? KeyFields.Ipv6Src.Get(key) : KeyFields.NwSrc.Get(key);
+        UInt128 dst = v6 ? KeyFields.Ipv6Dst.Get(key) : KeyFields.NwDst.Get(key);
+        icmpType = 0;
+        icmpError = false;
+        ushort sp = (ushort)KeyFields.TpSrc.Get(key), dp = (ushort)KeyFields.TpDst.Get(key);
+        if (proto is 1 or 58)
+        {
+            icmpType = (byte)sp;
+            icmpError = proto == 1 ? icmpType is 3 or 5 or 11 or 12 : icmpType is >= 1 and <= 4;
+            return new CtTuple(src, dst, 0, 0);
+        }
+
+        return proto is 6 or 17 or 132 ? new CtTuple(src, dst, sp, dp) : new CtTuple(src, dst, 0, 0);
+    }
+
+    private static bool ValidNew(byte proto, Packet packet, in FlowKey key, byte icmpType)
+    {
+        if (proto == 6)
+        {
+            ushort flags = (ushort)KeyFields.TcpFlags.Get(key);
+            return !InvalidFlags(flags) && (flags & (Syn | Ack)) != (Syn | Ack);
+        }
+
+        // ICMP: only echo requests (and the IPv6 equivalents) start connections.
+        return proto switch { 1 => icmpType is 8 or 13 or 15 or 17, 58 => icmpType == 128, _ => true };
+    }
+
+    private const ushort Fin = 0x01, Syn = 0x02, Rst = 0x04, Psh = 0x08, Ack = 0x10, Urg = 0x20;
+
+    private static bool InvalidFlags(ushort flags)
+    {
+        if ((flags & Syn) != 0)
+        {
+            if ((flags & (Rst | Fin)) != 0)
+            {
+                return true;
+            }
+        }
+        else if ((flags & (Ack | Rst)) == 0)
+        {
+            return true;
+        }
+
+        return (flags & Ack) == 0 && (flags & (Fin | Psh | Urg)) != 0;
+    }
+
+    private Connection Create(in CtRequest request, bool v6, byte proto, CtTuple tuple, byte icmpType, Packet packet, in FlowKey key)
+    {
+        var reply = tuple.Reverse();
+        string? kind = null;
+        if (request.Nat && request.NatKind is not null)
+        {
+            kind = request.NatKind;
+            if (kind == "dst")
+            {
+                // Replies come from the new destination.
+                reply = reply with { Src = request.NatAddress, SrcPort = request.NatPortLow != 0 ? request.NatPortLow : reply.SrcPort };
+            }
+            else
+            {
+                reply = reply with { Dst = request.NatAddress, DstPort = request.NatPortLow != 0 ? request.NatPortLow : reply.DstPort };
+            }
+        }
+
+        if (proto is 1 or 58)
+        {
+            ushort id = IcmpId(packet);
+            tuple = tuple with { SrcPort = id, DstPort = id };
+            reply = reply with { SrcPort = id, DstPort = id };
+        }
+
+        var conn = new Connection(request.Zone, v6, proto, tuple, reply, icmpType) { NatKind = kind };
+        if (proto == 6)
+        {
+            NewTcp(conn, packet);
+            conn.ExpiresAt = NowMs + 30_000;
+        }
+        else
+        {
+            conn.ExpiresAt = NowMs + (proto is 1 or 58 ? 60_000 : 60_000);
+        }
+
+        _connections.Add(conn);
+        _table[(request.Zone, v6, proto, conn.Original)] = (conn, false);
+        _table[(request.Zone, v6, proto, conn.ReplyTuple)] = (conn, true);
+        return conn;
+    }
+
+    private static ushort IcmpId(Packet packet) =>
+        packet.L4 >= 0 && packet.L3End - packet.L4 >= 8 ? BinaryPrimitives.ReadUInt16BigEndian(packet.Data[(packet.L4 + 4)..]) : (ushort)0;
+
+    private void Remove(Connection conn)
+    {
+        _connections.Remove(conn);
+        _table.Remove((conn.Zone, conn.IsIpv6, conn.Protocol, conn.Original));
+        _table.Remove((conn.Zone, conn.IsIpv6, conn.Protocol, conn.ReplyTuple));
+    }
+
+    private void Expire()
+    {
+        for (int i = _connections.Count - 1; i >= 0; i--)
+        {
+            if (_connections[i].ExpiresAt < NowMs)
+            {
+                Remove(_connections[i]);
+            }
+        }
+    }
+
+    /// <summary>Updates a connection with a packet; returns the ct_state bits (New, Established or Invalid).</summary>
+    private CtState Update(Connection conn, Packet packet, in FlowKey key, bool reply)
+    {
+        switch (conn.Protocol)
+        {
+            case 6:
+                return UpdateTcp(conn, packet, key, reply);
+            default:
+                if (reply)
+                {
+                    conn.SeenReply = true;
+                }
+
+                conn.ExpiresAt = NowMs + (conn.Protocol is 1 or 58 ? 30_000 : conn.SeenReply ? 30_000 : 60_000);
+                return conn.SeenReply || reply ? CtState.Established : CtState.New;
+        }
+    }
+
+    private static void NewTcp(Connection conn, Packet packet)
+    {
+        var tcp = packet.Data[packet.L4..packet.L3End];
+        var src = conn.Peers[0];
+        var dst = conn.Peers[1];
+        ushort flags = (ushort)(BinaryPrimitives.ReadUInt16BigEndian(tcp[12..]) & 0xfff);
+        src.SeqLo = BinaryPrimitives.ReadUInt32BigEndian(tcp[4..]);
+        src.SeqHi = src.SeqLo + (uint)PayloadLength(packet) + 1;
+        if ((flags & Syn) != 0)
+        {
+            src.SeqHi++;
+            src.WScale = WindowScale(tcp);
+        }
+        else
+        {
+            src.WScale = WscaleUnknown;
+            dst.WScale = WscaleUnknown;
+        }
+
+        src.MaxWin = Math.Max(BinaryPrimitives.ReadUInt16BigEndian(tcp[14..]), 1u);
+        if ((src.WScale & WscaleMask) != 0)
+        {
+            int sws = src.WScale & WscaleMask;
+            src.MaxWin = (uint)((src.MaxWin + (1 << sws) - 1) >> sws);
+        }
+
+        if ((flags & Fin) != 0)
+        {
+            src.SeqHi++;
+        }
+
+        dst.SeqHi = 1;
+        dst.MaxWin = 1;
+        src.State = TcpState.SYN_SENT;
+        dst.State = TcpState.CLOSED;
+    }
+
+    private const byte WscaleFlag = 0x80, WscaleUnknown = 0x40, WscaleMask = 0x0f;
+    private const int MaxWscale = 14;
+
+    private static int PayloadLength(Packet packet)
+    {
+        var tcp = packet.Data[packet.L4..packet.L3End];
+        return tcp.Length - ((tcp[12] >> 4) * 4);
+    }
+
+    /// <summary><c>tcp_get_wscale</c>: the window-scale option, with the flag bit, or 0.</summary>
+    private static byte WindowScale(ReadOnlySpan<byte> tcp)
+    {
+        int len = ((tcp[12] >> 4) * 4) - 20;
+        var opt = tcp.Slice(20, Math.Max(0, Math.Min(len, tcp.Length - 20)));
+        byte wscale = 0;
+        while (opt.Length >= 3)
+        {
+            switch (opt[0])
+            {
+                case 0:
+                    return wscale;
+                case 1:
+                    opt = opt[1..];
+                    break;
+                case 3 when opt[1] == 3:
+                    wscale = (byte)(WscaleFlag | Math.Min((int)opt[2], MaxWscale));
+                    opt = opt[3..];
+                    break;
+                default:
+                    int optLen = Math.Max((int)opt[1], 2);
+                    if (optLen > opt.Length)
+                    {
+                        return wscale;
+                    }
+
+                    opt = opt[optLen..];
+                    break;
+            }
+        }
+
+        return wscale;
+    }
+
+    private static bool SeqGt(uint a, uint b) => (int)(a - b) > 0;
+
+    private static bool SeqGeq(uint a, uint b) => (int)(a - b) >= 0;
+
+    /// <summary><c>tcp_conn_update</c>.</summary>
+    private CtState UpdateTcp(Connection conn, Packet packet, in FlowKey key, bool reply)
+    {
+        var tcp = packet.Data[packet.L4..packet.L3End];
+        var src = conn.Peers[reply ? 1 : 0];
+        var dst = conn.Peers[reply ? 0 : 1];
+        int sws = 0, dws = 0;
+        ushort flags = (ushort)KeyFields.TcpFlags.Get(key);
+        uint win = BinaryPrimitives.ReadUInt16BigEndian(tcp[14..]);
+        uint pLen = (uint)PayloadLength(packet);
+        if (InvalidFlags(flags))
+        {
+            return CtState.Invalid;
+        }
+
+        if ((flags & (Syn | Ack)) == Syn)
+        {
+            if (dst.State >= TcpState.FIN_WAIT_2 && src.State >= TcpState.FIN_WAIT_2)
+            {
+                src.State = dst.State = TcpState.CLOSED;
+                return CtState.New;
+            }
+
+            if (src.State <= TcpState.SYN_SENT)
+            {
+                src.State = TcpState.SYN_SENT;
+                conn.ExpiresAt = NowMs + 30_000;
+                return CtState.New;
+            }
+        }
+
+        if ((src.WScale & WscaleFlag) != 0 && (dst.WScale & WscaleFlag) != 0 && (flags & Syn) == 0)
+        {
+            sws = src.WScale & WscaleMask;
+            dws = dst.WScale & WscaleMask;
+        }
+        else if ((src.WScale & WscaleUnknown) != 0 && (dst.WScale & WscaleUnknown) != 0 && (flags & Syn) == 0)
+        {
+            sws = dws = MaxWscale;
+        }
+
+        uint seq = BinaryPrimitives.ReadUInt32BigEndian(tcp[4..]), origSeq = seq;
+        uint ack, end;
+        bool checkAckskew = true;
+        if (src.State < TcpState.SYN_SENT)
+        {
+            ack = BinaryPrimitives.ReadUInt32BigEndian(tcp[8..]);
+            end = seq + pLen;
+            if ((flags & Syn) != 0)
+            {
+                end++;
+                if ((dst.WScale & WscaleFlag) != 0)
+                {
+                    src.WScale = WindowScale(tcp);
+                    if ((src.WScale & WscaleFlag) != 0)
+                    {
+                        sws = src.WScale & WscaleMask;
+                        win = (uint)((win + (1 << sws) - 1) >> sws);
+                        dws = dst.WScale & WscaleMask;
+                    }
+                    else
+                    {
+                        dst.MaxWin <<= dst.WScale & WscaleMask;
+                        dst.WScale = 0;
+                    }
+                }
+            }
+
+            if ((flags & Fin) != 0)
+            {
+                end++;
+            }
+
+            src.SeqLo = seq;
+            src.State = TcpState.SYN_SENT;
+            if (src.SeqHi == 1 || SeqGeq(end + Math.Max(1u, dst.MaxWin << dws), src.SeqHi))
+            {
+                src.SeqHi = end + Math.Max(1u, dst.MaxWin << dws);
+                checkAckskew = false;
+            }
+
+            if (win > src.MaxWin)
+            {
+                src.MaxWin = win;
+            }
+        }
+        else
+        {
+            ack = BinaryPrimitives.ReadUInt32BigEndian(tcp[8..]);
+            end = seq + pLen;
+            if ((flags & Syn) != 0)
+            {
+                end++;
+            }
+
+            if ((flags & Fin) != 0)
+            {
+                end++;
+            }
+        }
+
+        if ((flags & Ack) == 0)
+        {
+            ack = dst.SeqLo;
+        }
+        else if (ack == 0 && (flags & (Ack | Rst)) == (Ack | Rst))
+        {
+            ack = dst.SeqLo;
+        }
+
+        if (seq == end)
+        {
+            seq = src.SeqLo;
+            end = seq;
+        }
+
+        int ackskew = checkAckskew ? (int)(dst.SeqLo - ack) : 0;
+        const int MaxAckWindow = 0xffff + 1500;
+        if (SeqGeq(src.SeqHi, end) && SeqGeq(seq, src.SeqLo - (dst.MaxWin << dws))
+            && ackskew >= -MaxAckWindow && ackskew <= (MaxAckWindow << sws)
+            && ((flags & Rst) == 0 || origSeq == src.SeqLo || origSeq == src.SeqLo + 1 || origSeq + 1 == src.SeqLo))
+        {
+            if (src.MaxWin < win)
+            {
+                src.MaxWin = win;
+            }
+
+            if (SeqGt(end, src.SeqLo))
+            {
+                src.SeqLo = end;
+            }
+
+            if (SeqGeq(ack + (win << sws), dst.SeqHi))
+            {
+                dst.SeqHi = ack + Math.Max(win << sws, 1u);
+            }
+
+            if ((flags & Syn) != 0 && src.State < TcpState.SYN_SENT)
+            {
+                src.State = TcpState.SYN_SENT;
+            }
+
+            if ((flags & Fin) != 0 && src.State < TcpState.CLOSING)
+            {
+                src.State = TcpState.CLOSING;
+            }
+
+            if ((flags & Ack) != 0)
+            {
+                if (dst.State == TcpState.SYN_SENT)
+                {
+                    dst.State = TcpState.ESTABLISHED;
+                }
+                else if (dst.State == TcpState.CLOSING)
+                {
+                    dst.State = TcpState.FIN_WAIT_2;
+                }
+            }
+
+            if ((flags & Rst) != 0)
+            {
+                src.State = dst.State = TcpState.TIME_WAIT;
+            }
+
+            long timeout = src.State >= TcpState.FIN_WAIT_2 && dst.State >= TcpState.FIN_WAIT_2 ? 30_000
+                : src.State >= TcpState.CLOSING && dst.State >= TcpState.CLOSING ? 45_000
+                : src.State < TcpState.ESTABLISHED || dst.State < TcpState.ESTABLISHED ? 30_000
+                : src.State >= TcpState.CLOSING || dst.State >= TcpState.CLOSING ? 900_000
+                : 86_400_000;
+            conn.ExpiresAt = NowMs + timeout;
+            return CtState.Established;
+        }
+
+        if ((dst.State < TcpState.SYN_SENT || dst.State >= TcpState.FIN_WAIT_2 || src.State >= TcpState.FIN_WAIT_2)
+            && SeqGeq(src.SeqHi + MaxAckWindow, end) && SeqGeq(seq, src.SeqLo - MaxAckWindow))
+        {
+            if (src.MaxWin < win)
+            {
+                src.MaxWin = win;
+            }
+
+            if (SeqGt(end, src.SeqLo))
+            {
+                src.SeqLo = end;
+            }
+
+            if (SeqGeq(ack + (win << sws), dst.SeqHi))
+            {
+                dst.SeqHi = ack + Math.Max(win << sws, 1u);
+            }
+
+            if ((flags & Fin) != 0 && src.State < TcpState.CLOSING)
+            {
+                src.State = TcpState.CLOSING;
+            }
+
+            if ((flags & Rst) != 0)
+            {
+                src.State = dst.State = TcpState.TIME_WAIT;
+            }
+
+            return CtState.Established;
+        }
+
+        return CtState.Invalid;
+    }
+
+    /// <summary>Rewrites the packet's addresses and ports for the connection's translation in this direction.</summary>
+    private static void Translate(Packet packet, ref FlowKey key, Connection conn, bool reply, ref FlowKey committed)
+    {
+        // Originals become what the other direction expects: orig → reply.Reverse(), reply → orig.Reverse().
+        var want = reply ? conn.Original.Reverse() : conn.ReplyTuple.Reverse();
+        if (conn.IsIpv6)
+        {
+            KeyFields.Ipv6Src.Set(ref key, want.Src, UInt128.MaxValue);
+            KeyFields.Ipv6Dst.Set(ref key, want.Dst, UInt128.MaxValue);
+        }
+        else
+        {
+            KeyFields.NwSrc.Set(ref key, want.Src, uint.MaxValue);
+            KeyFields.NwDst.Set(ref key, want.Dst, uint.MaxValue);
+        }
+
+        if (conn.Protocol is 6 or 17 or 132)
+        {
+            KeyFields.TpSrc.Set(ref key, want.SrcPort, 0xffff);
+            KeyFields.TpDst.Set(ref key, want.DstPort, 0xffff);
+        }
+
+        HeaderCommit.Commit(packet, ref committed, key);
+    }
+
+    /// <summary>An ICMP error: related to the connection its quoted header belongs to, translated back if NATed.</summary>
+    private void Related(Packet packet, ref FlowKey key, in CtRequest request, bool v6, ref FlowKey committed)
+    {
+        var d = packet.Data;
+        int inner = packet.L4 + 8;
+        Connection? conn = null;
+        bool reply = false;
+        if (!v6 && packet.L4 >= 0 && packet.L3End - inner >= 28)
+        {
+            var ip = d[inner..packet.L3End];
+            int ihl = (ip[0] & 0xf) * 4;
+            byte proto = ip[9];
+            if (ihl >= 20 && ip.Length >= ihl + 4)
+            {
+                var t = new CtTuple(BinaryPrimitives.ReadUInt32BigEndian(ip[12..]), BinaryPrimitives.ReadUInt32BigEndian(ip[16..]),
+                    proto is 6 or 17 or 132 ? BinaryPrimitives.ReadUInt16BigEndian(ip[ihl..]) : (ushort)0,
+                    proto is 6 or 17 or 132 ? BinaryPrimitives.ReadUInt16BigEndian(ip[(ihl + 2)..]) : (ushort)0);
+                if (_table.TryGetValue((request.Zone, false, proto, t), out var f))
+                {
+                    (conn, reply) = f;
+
+                    // The quoted packet went the other way from the error.
+                    reply = !reply;
+                }
+            }
+        }
+
+        if (conn is null)
+        {
+            SetState(ref key, CtState.Tracked | CtState.Invalid, null, false);
+            return;
+        }
+
+        var state = CtState.Related | CtState.Tracked | (reply ? CtState.Reply : 0);
+        if (request.Nat && conn.NatKind is not null)
+        {
+            // The outer addresses as the connection's translation says (ports are not in an ICMP header).
+            var want = reply ? conn.Original.Reverse() : conn.ReplyTuple.Reverse();
+            KeyFields.NwSrc.Set(ref key, want.Src, uint.MaxValue);
+            KeyFields.NwDst.Set(ref key, want.Dst, uint.MaxValue);
+            HeaderCommit.Commit(packet, ref committed, key);
+            state |= conn.NatKind == "src" ? CtState.SrcNat : CtState.DstNat;
+        }
+
+        SetState(ref key, state, conn, true);
+    }
+
+    /// <summary>The entries as <c>ovs-appctl dpctl/dump-conntrack</c> prints them, one line each.</summary>
+    public IEnumerable<string> Dump(ushort? zone = null) =>
+        Connections.Where(c => zone is null || c.Zone == zone).Select(Format);
+
+    /// <summary><c>ct_dpif_format_entry</c> without verbosity.</summary>
+    public static string Format(Connection c)
+    {
+        var s = new StringBuilder();
+        string proto = c.Protocol switch { 6 => "tcp", 17 => "udp", 132 => "sctp", 1 => "icmp", 58 => "icmpv6", _ => $"{c.Protocol}" };
+        s.Append(proto).Append(",orig=(");
+        Tuple(s, c, c.Original, c.IcmpType);
+        s.Append("),reply=(");
+        Tuple(s, c, c.ReplyTuple, ReplyIcmpType(c));
+        s.Append(')');
+        if (c.Zone != 0)
+        {
+            s.Append(",zone=").Append(c.Zone.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (c.Mark != 0)
+        {
+            s.Append(",mark=").Append(c.Mark.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (c.Label != 0)
+        {
+            s.Append(",labels=0x").Append(c.Label.ToString("x", CultureInfo.InvariantCulture));
+        }
+
+        if (c.Protocol == 6)
+        {
+            s.Append(",protoinfo=(state=").Append(c.PrintedTcpState).Append(')');
+        }
+
+        return s.ToString();
+    }
+
+    private static byte ReplyIcmpType(Connection c) => (c.Protocol, c.IcmpType) switch
+    {
+        (1, 8) => 0, (1, 13) => 14, (1, 15) => 16, (1, 17) => 18, (58, 128) => 129, _ => c.IcmpType,
+    };
+
+    private static void Tuple(StringBuilder s, Connection c, CtTuple t, byte icmpType)
+    {
+        s.Append("src=").Append(Address(c, t.Src)).Append(",dst=").Append(Address(c, t.Dst));
+        if (c.Protocol is 1 or 58)
+        {
+            s.Append(",id=").Append(t.SrcPort.ToString(CultureInfo.InvariantCulture))
+                .Append(",type=").Append(icmpType.ToString(CultureInfo.InvariantCulture)).Append(",code=0");
+        }
+        else if (c.Protocol is 6 or 17 or 132)
+        {
+            s.Append(",sport=").Append(t.SrcPort.ToString(CultureInfo.InvariantCulture))
+                .Append(",dport=").Append(t.DstPort.ToString(CultureInfo.InvariantCulture));
+        }
+    }
+
+    private static string Address(Connection c, UInt128 a) =>
+        c.IsIpv6 ? Ovnsim.OpenFlow.OvsField.Get("ipv6_src").FormatValue(a, UInt128.MaxValue) : Ovnsim.OpenFlow.OvsField.Get("ip_src").FormatValue(a, uint.MaxValue);
+}

@@ -1,0 +1,253 @@
+using System.Runtime.CompilerServices;
+
+namespace Ovnsim.Engine;
+
+/// <summary>
+/// A flow key: every field the pipelines match, in 32 64-bit words (Open vSwitch's <c>struct flow</c>, laid out for
+/// masked compares a vector at a time). The packet's header fields and the pipeline's metadata (registers,
+/// conntrack state, conjunction id, recirculation id) share one key, as they share <c>struct flow</c>. Fields
+/// whose OpenFlow match is most common come first, so most masks touch only the first vectors.
+/// </summary>
+[InlineArray(Words)]
+public struct FlowKey : IEquatable<FlowKey>
+{
+    /// <summary>Words in a key.</summary>
+    public const int Words = 32;
+
+    private ulong _word;
+
+    /// <summary>Whether every word is equal.</summary>
+    public readonly bool Equals(FlowKey other) =>
+        ((ReadOnlySpan<ulong>)this).SequenceEqual(other);
+
+    /// <summary>Equality.</summary>
+    public static bool operator ==(FlowKey a, FlowKey b) => a.Equals(b);
+
+    /// <summary>Inequality.</summary>
+    public static bool operator !=(FlowKey a, FlowKey b) => !a.Equals(b);
+
+    /// <inheritdoc/>
+    public override readonly bool Equals(object? obj) => obj is FlowKey k && Equals(k);
+
+    /// <inheritdoc/>
+    public override readonly int GetHashCode()
+    {
+        var h = new HashCode();
+        foreach (ulong w in (ReadOnlySpan<ulong>)this)
+        {
+            h.Add(w);
+        }
+
+        return h.ToHashCode();
+    }
+}
+
+/// <summary>Where one field lives in a <see cref="FlowKey"/>: bits <see cref="Shift"/>.. of word <see cref="Word"/>
+/// (for 128-bit fields, the high half in <see cref="Word"/> and the low half in the next word).</summary>
+/// <param name="Name">The OVS field name.</param>
+/// <param name="Word">The word.</param>
+/// <param name="Shift">The lowest bit within the word.</param>
+/// <param name="Bits">The width.</param>
+public sealed record KeyField(string Name, int Word, int Shift, int Bits)
+{
+    /// <summary>The field's bits in its word (for fields of 64 bits or fewer).</summary>
+    public ulong WordMask => Bits >= 64 ? ulong.MaxValue : ((1UL << Bits) - 1) << Shift;
+
+    /// <summary>All ones across the field's width.</summary>
+    public UInt128 AllOnes => Bits == 128 ? UInt128.MaxValue : (UInt128.One << Bits) - 1;
+
+    /// <summary>The field's value.</summary>
+    public UInt128 Get(in FlowKey key)
+    {
+        if (Bits == 128)
+        {
+            return new UInt128(key[Word], key[Word + 1]);
+        }
+
+        return Bits == 64 ? key[Word] : (key[Word] >> Shift) & ((1UL << Bits) - 1);
+    }
+
+    /// <summary>Writes the bits of <paramref name="value"/> that <paramref name="mask"/> selects.</summary>
+    public void Set(ref FlowKey key, UInt128 value, UInt128 mask)
+    {
+        if (Bits == 128)
+        {
+            key[Word] = (key[Word] & ~(ulong)(mask >> 64)) | ((ulong)(value >> 64) & (ulong)(mask >> 64));
+            key[Word + 1] = (key[Word + 1] & ~(ulong)mask) | ((ulong)value & (ulong)mask);
+            return;
+        }
+
+        ulong m = ((ulong)mask << Shift) & WordMask, v = (ulong)value << Shift;
+        key[Word] = (key[Word] & ~m) | (v & m);
+    }
+
+    /// <summary>Sets the mask bits of the field in a mask key (un-wildcards them).</summary>
+    public void Unwildcard(ref FlowKey mask, UInt128 bits) => Set(ref mask, UInt128.MaxValue, bits & AllOnes);
+}
+
+/// <summary>The fields of <see cref="FlowKey"/> and their OVS names (lib/meta-flow.xml), aliases included.</summary>
+public static class KeyFields
+{
+    // Word 0-7: the fields most matched (and all of test-classifier's).
+    /// <summary>metadata.</summary>
+    public static readonly KeyField Metadata = new("metadata", 0, 0, 64);
+
+    /// <summary>in_port.</summary>
+    public static readonly KeyField InPort = new("in_port", 1, 0, 32);
+
+    /// <summary>dl_type.</summary>
+    public static readonly KeyField DlType = new("eth_type", 1, 32, 16);
+
+    /// <summary>The first VLAN's TCI (with the CFI/present bit 0x1000 set when there is a tag).</summary>
+    public static readonly KeyField VlanTci = new("vlan_tci", 1, 48, 16);
+
+    /// <summary>dl_dst.</summary>
+    public static readonly KeyField DlDst = new("eth_dst", 2, 0, 48);
+
+    /// <summary>nw_proto (ARP: the opcode's low byte).</summary>
+    public static readonly KeyField NwProto = new("nw_proto", 2, 48, 8);
+
+    /// <summary>The whole TOS byte.</summary>
+    public static readonly KeyField NwTos = new("nw_tos", 2, 56, 8);
+
+    /// <summary>dl_src.</summary>
+    public static readonly KeyField DlSrc = new("eth_src", 3, 0, 48);
+
+    /// <summary>nw_ttl / hop limit.</summary>
+    public static readonly KeyField NwTtl = new("nw_ttl", 3, 48, 8);
+
+    /// <summary>nw_frag: 1 any fragment, 2 a later fragment.</summary>
+    public static readonly KeyField NwFrag = new("ip_frag", 3, 56, 8);
+
+    /// <summary>nw_src (ARP: spa).</summary>
+    public static readonly KeyField NwSrc = new("ip_src", 4, 0, 32);
+
+    /// <summary>nw_dst (ARP: tpa).</summary>
+    public static readonly KeyField NwDst = new("ip_dst", 4, 32, 32);
+
+    /// <summary>tp_src (ICMP type).</summary>
+    public static readonly KeyField TpSrc = new("tp_src", 5, 0, 16);
+
+    /// <summary>tp_dst (ICMP code).</summary>
+    public static readonly KeyField TpDst = new("tp_dst", 5, 16, 16);
+
+    /// <summary>tcp_flags.</summary>
+    public static readonly KeyField TcpFlags = new("tcp_flags", 5, 32, 16);
+
+    /// <summary>ct_zone.</summary>
+    public static readonly KeyField CtZone = new("ct_zone", 5, 48, 16);
+
+    /// <summary>tun_id.</summary>
+    public static readonly KeyField TunId = new("tun_id", 6, 0, 64);
+
+    /// <summary>ct_state.</summary>
+    public static readonly KeyField CtState = new("ct_state", 7, 0, 32);
+
+    /// <summary>ct_mark.</summary>
+    public static readonly KeyField CtMark = new("ct_mark", 7, 32, 32);
+
+    /// <summary>ip_dscp: the TOS byte's six DSCP bits, shifted down.</summary>
+    public static readonly KeyField IpDscp = new("ip_dscp", 2, 58, 6);
+
+    /// <summary>nw_ecn: the TOS byte's two ECN bits.</summary>
+    public static readonly KeyField NwEcn = new("nw_ecn", 2, 56, 2);
+
+    // Words 8-15: xreg0..7 (reg0 the high half of xreg0).
+
+    /// <summary>ct_label (words 16-17).</summary>
+    public static readonly KeyField CtLabel = new("ct_label", 16, 0, 128);
+
+    /// <summary>arp_sha / nd_sll.</summary>
+    public static readonly KeyField ArpSha = new("arp_sha", 18, 0, 48);
+
+    /// <summary>ct_nw_proto.</summary>
+    public static readonly KeyField CtNwProto = new("ct_nw_proto", 18, 48, 8);
+
+    /// <summary>arp_tha / nd_tll.</summary>
+    public static readonly KeyField ArpTha = new("arp_tha", 19, 0, 48);
+
+    /// <summary>ct_nw_src.</summary>
+    public static readonly KeyField CtNwSrc = new("ct_nw_src", 20, 0, 32);
+
+    /// <summary>ct_nw_dst.</summary>
+    public static readonly KeyField CtNwDst = new("ct_nw_dst", 20, 32, 32);
+
+    /// <summary>ct_tp_src.</summary>
+    public static readonly KeyField CtTpSrc = new("ct_tp_src", 21, 0, 16);
+
+    /// <summary>ct_tp_dst.</summary>
+    public static readonly KeyField CtTpDst = new("ct_tp_dst", 21, 16, 16);
+
+    /// <summary>conj_id.</summary>
+    public static readonly KeyField ConjId = new("conj_id", 21, 32, 32);
+
+    /// <summary>ipv6_src (words 22-23).</summary>
+    public static readonly KeyField Ipv6Src = new("ipv6_src", 22, 0, 128);
+
+    /// <summary>ipv6_dst (words 24-25).</summary>
+    public static readonly KeyField Ipv6Dst = new("ipv6_dst", 24, 0, 128);
+
+    /// <summary>nd_target (words 26-27).</summary>
+    public static readonly KeyField NdTarget = new("nd_target", 26, 0, 128);
+
+    /// <summary>ipv6_label.</summary>
+    public static readonly KeyField Ipv6Label = new("ipv6_label", 28, 0, 20);
+
+    /// <summary>dp_hash.</summary>
+    public static readonly KeyField DpHash = new("dp_hash", 28, 32, 32);
+
+    /// <summary>recirc_id.</summary>
+    public static readonly KeyField RecircId = new("recirc_id", 29, 0, 32);
+
+    /// <summary>pkt_mark.</summary>
+    public static readonly KeyField PktMark = new("pkt_mark", 29, 32, 32);
+
+    /// <summary>ct_ipv6_src (words 30-31)... not modelled; the words are spare.</summary>
+    private static readonly KeyField[] RegFields = [.. Enumerable.Range(0, 16).Select(i => new KeyField($"reg{i}", 8 + (i / 2), i % 2 == 0 ? 32 : 0, 32))];
+
+    private static readonly KeyField[] XregFields = [.. Enumerable.Range(0, 8).Select(i => new KeyField($"xreg{i}", 8 + i, 0, 64))];
+
+    private static readonly KeyField[] XxregFields = [.. Enumerable.Range(0, 4).Select(i => new KeyField($"xxreg{i}", 8 + (2 * i), 0, 128))];
+
+    /// <summary>reg<paramref name="i"/>.</summary>
+    public static KeyField Reg(int i) => RegFields[i];
+
+    private static readonly Dictionary<string, KeyField> ByName = BuildNames();
+
+    /// <summary>The field an OVS name (or an alias meta-flow accepts) denotes.</summary>
+    public static KeyField Get(string name) =>
+        ByName.TryGetValue(name, out var f) ? f : throw new ArgumentException($"field {name} is not in the flow key", nameof(name));
+
+    /// <summary>Whether the field is in the key.</summary>
+    public static bool TryGet(string name, out KeyField field) => ByName.TryGetValue(name, out field!);
+
+    private static Dictionary<string, KeyField> BuildNames()
+    {
+        var map = new Dictionary<string, KeyField>(StringComparer.Ordinal);
+        foreach (var f in typeof(KeyFields).GetFields().Where(f => f.FieldType == typeof(KeyField)).Select(f => (KeyField)f.GetValue(null)!))
+        {
+            map[f.Name] = f;
+        }
+
+        foreach (var f in RegFields.Concat(XregFields).Concat(XxregFields))
+        {
+            map[f.Name] = f;
+        }
+
+        (string Alias, KeyField Field)[] aliases =
+        [
+            ("dl_type", DlType), ("dl_src", DlSrc), ("dl_dst", DlDst), ("ipv4_src", NwSrc), ("ipv4_dst", NwDst),
+            ("nw_src", NwSrc), ("nw_dst", NwDst), ("arp_spa", NwSrc), ("arp_tpa", NwDst), ("arp_op", NwProto),
+            ("ip_proto", NwProto), ("tcp_src", TpSrc), ("tcp_dst", TpDst), ("udp_src", TpSrc), ("udp_dst", TpDst),
+            ("sctp_src", TpSrc), ("sctp_dst", TpDst), ("icmp_type", TpSrc), ("icmp_code", TpDst),
+            ("icmpv6_type", TpSrc), ("icmpv6_code", TpDst), ("nd_sll", ArpSha), ("nd_tll", ArpTha),
+            ("nw_frag", NwFrag), ("ip_ttl", NwTtl),
+        ];
+        foreach (var (alias, field) in aliases)
+        {
+            map[alias] = field;
+        }
+
+        return map;
+    }
+}

@@ -1,0 +1,353 @@
+using System.Buffers.Binary;
+
+namespace Ovnsim.Engine;
+
+/// <summary>
+/// Writes the header fields a translation changed back into the frame, as the datapath's set actions do
+/// (lib/packets.c <c>packet_set_*</c>), with checksums updated incrementally the way OVS updates them
+/// (<c>recalc_csum16</c> on the raw 16-bit words as an x86 host reads them), so that even a wrong checksum stays
+/// as wrong as OVS leaves it.
+/// </summary>
+public static class HeaderCommit
+{
+    /// <summary>
+    /// Writes into the packet every header field where <paramref name="key"/> differs from
+    /// <paramref name="committed"/> (what the bytes hold), then records that the bytes now hold <paramref name="key"/>.
+    /// </summary>
+    public static void Commit(Packet packet, ref FlowKey committed, in FlowKey key)
+    {
+        if (SameHeaders(committed, key))
+        {
+            return;
+        }
+
+        var d = packet.Data;
+        if (d.Length >= 14)
+        {
+            Mac(d, 0, KeyFields.DlDst, committed, key);
+            Mac(d, 6, KeyFields.DlSrc, committed, key);
+        }
+
+        Vlan(packet, committed, key);
+        d = packet.Data;
+        ulong dlType = (ulong)KeyFields.DlType.Get(key);
+        if (packet.L3 >= 0)
+        {
+            switch (dlType)
+            {
+                case 0x0800:
+                    Ipv4(packet, d, committed, key);
+                    break;
+                case 0x86dd:
+                    Ipv6(packet, d, committed, key);
+                    break;
+                case 0x0806 or 0x8035:
+                    Arp(d[packet.L3..], committed, key);
+                    break;
+            }
+        }
+
+        for (int w = 1; w <= 5; w++)
+        {
+            committed[w] = (committed[w] & ~HeaderWordMask(w)) | (key[w] & HeaderWordMask(w));
+        }
+
+        committed[18] = (committed[18] & ~KeyFields.ArpSha.WordMask) | (key[18] & KeyFields.ArpSha.WordMask);
+        committed[19] = key[19];
+        for (int w = 22; w < 28; w++)
+        {
+            committed[w] = key[w];
+        }
+
+        committed[28] = (committed[28] & ~KeyFields.Ipv6Label.WordMask) | (key[28] & KeyFields.Ipv6Label.WordMask);
+    }
+
+    private static ulong HeaderWordMask(int w) => w switch
+    {
+        1 => ~KeyFields.InPort.WordMask,
+        5 => ~KeyFields.CtZone.WordMask,
+        _ => ulong.MaxValue,
+    };
+
+    private static bool SameHeaders(in FlowKey a, in FlowKey b)
+    {
+        for (int w = 1; w <= 5; w++)
+        {
+            if (((a[w] ^ b[w]) & HeaderWordMask(w)) != 0)
+            {
+                return false;
+            }
+        }
+
+        return ((a[18] ^ b[18]) & KeyFields.ArpSha.WordMask) == 0 && a[19] == b[19]
+            && a[22] == b[22] && a[23] == b[23] && a[24] == b[24] && a[25] == b[25] && a[26] == b[26] && a[27] == b[27]
+            && ((a[28] ^ b[28]) & KeyFields.Ipv6Label.WordMask) == 0;
+    }
+
+    private static void Mac(Span<byte> d, int at, KeyField f, in FlowKey old, in FlowKey key)
+    {
+        ulong v = (ulong)f.Get(key);
+        if (v != (ulong)f.Get(old))
+        {
+            WriteMac(d[at..], v);
+        }
+    }
+
+    /// <summary>Writes a 48-bit MAC.</summary>
+    public static void WriteMac(Span<byte> d, ulong mac)
+    {
+        BinaryPrimitives.WriteUInt16BigEndian(d, (ushort)(mac >> 32));
+        BinaryPrimitives.WriteUInt32BigEndian(d[2..], (uint)mac);
+    }
+
+    private static void Vlan(Packet packet, in FlowKey old, in FlowKey key)
+    {
+        ushort was = (ushort)KeyFields.VlanTci.Get(old), now = (ushort)KeyFields.VlanTci.Get(key);
+        if (was == now)
+        {
+            return;
+        }
+
+        bool hadTag = (was & 0x1000) != 0, hasTag = (now & 0x1000) != 0;
+        if (hadTag && !hasTag)
+        {
+            packet.PopVlan();
+        }
+        else if (!hadTag && hasTag)
+        {
+            packet.PushVlan(0x8100, (ushort)(now & ~0x1000));
+        }
+        else if (packet.L2_5 >= 0)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(packet.Data[(packet.L2_5 + 2)..], (ushort)(now & ~0x1000));
+        }
+    }
+
+    private static void Ipv4(Packet packet, Span<byte> d, in FlowKey old, in FlowKey key)
+    {
+        var ip = d[packet.L3..];
+        byte proto = ip[9];
+        var l4 = packet.L4 >= 0 ? d[packet.L4..packet.L3End] : [];
+        uint src = (uint)KeyFields.NwSrc.Get(key), dst = (uint)KeyFields.NwDst.Get(key);
+        if (src != (uint)KeyFields.NwSrc.Get(old))
+        {
+            SetIpv4Address(ip, 12, proto, l4, src);
+        }
+
+        if (dst != (uint)KeyFields.NwDst.Get(old))
+        {
+            SetIpv4Address(ip, 16, proto, l4, dst);
+        }
+
+        byte tos = (byte)KeyFields.NwTos.Get(key);
+        if (ip[1] != tos)
+        {
+            SetCsum(ip, 10, Recalc16(Csum(ip, 10), (ushort)(ip[1] << 8), (ushort)(tos << 8)));
+            ip[1] = tos;
+        }
+
+        byte ttl = (byte)KeyFields.NwTtl.Get(key);
+        if (ip[8] != ttl)
+        {
+            SetCsum(ip, 10, Recalc16(Csum(ip, 10), ip[8], ttl));
+            ip[8] = ttl;
+        }
+
+        if (l4.Length > 0)
+        {
+            Transport(proto, l4, old, key);
+        }
+    }
+
+    private static void SetIpv4Address(Span<byte> ip, int at, byte proto, Span<byte> l4, uint value)
+    {
+        uint oldRaw = BinaryPrimitives.ReadUInt32LittleEndian(ip[at..]);
+        Span<byte> b = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(b, value);
+        uint newRaw = BinaryPrimitives.ReadUInt32LittleEndian(b);
+        if (proto == 6 && l4.Length >= 20)
+        {
+            SetCsum(l4, 16, Recalc32(Csum(l4, 16), oldRaw, newRaw));
+        }
+        else if (proto == 17 && l4.Length >= 8 && Csum(l4, 6) != 0)
+        {
+            ushort c = Recalc32(Csum(l4, 6), oldRaw, newRaw);
+            SetCsum(l4, 6, c == 0 ? (ushort)0xffff : c);
+        }
+
+        SetCsum(ip, 10, Recalc32(Csum(ip, 10), oldRaw, newRaw));
+        b.CopyTo(ip[at..]);
+    }
+
+    private static void Transport(byte proto, Span<byte> l4, in FlowKey old, in FlowKey key)
+    {
+        ushort sp = (ushort)KeyFields.TpSrc.Get(key), dp = (ushort)KeyFields.TpDst.Get(key);
+        switch (proto)
+        {
+            case 6 when l4.Length >= 20:
+                SetPort(l4, 0, sp, 16, udp: false);
+                SetPort(l4, 2, dp, 16, udp: false);
+                break;
+            case 17 when l4.Length >= 8:
+                SetPort(l4, 0, sp, 6, udp: true);
+                SetPort(l4, 2, dp, 6, udp: true);
+                break;
+            case 132 when l4.Length >= 12:
+                // SCTP's CRC32c is recomputed by OVS; ports are rewritten here and the CRC left to the sender.
+                BinaryPrimitives.WriteUInt16BigEndian(l4, sp);
+                BinaryPrimitives.WriteUInt16BigEndian(l4[2..], dp);
+                break;
+            case 1 or 58 when l4.Length >= 8:
+                if (l4[0] != (byte)sp || l4[1] != (byte)dp)
+                {
+                    ushort oldRaw = BinaryPrimitives.ReadUInt16LittleEndian(l4);
+                    l4[0] = (byte)sp;
+                    l4[1] = (byte)dp;
+                    SetCsum(l4, 2, Recalc16(Csum(l4, 2), oldRaw, BinaryPrimitives.ReadUInt16LittleEndian(l4)));
+                }
+
+                break;
+        }
+    }
+
+    private static void SetPort(Span<byte> l4, int at, ushort port, int csumAt, bool udp)
+    {
+        ushort oldRaw = BinaryPrimitives.ReadUInt16LittleEndian(l4[at..]);
+        BinaryPrimitives.WriteUInt16BigEndian(l4[at..], port);
+        ushort newRaw = BinaryPrimitives.ReadUInt16LittleEndian(l4[at..]);
+        if (oldRaw == newRaw || (udp && Csum(l4, csumAt) == 0))
+        {
+            return;
+        }
+
+        ushort c = Recalc16(Csum(l4, csumAt), oldRaw, newRaw);
+        SetCsum(l4, csumAt, udp && c == 0 ? (ushort)0xffff : c);
+    }
+
+    private static void Ipv6(Packet packet, Span<byte> d, in FlowKey old, in FlowKey key)
+    {
+        var ip = d[packet.L3..];
+        var l4 = packet.L4 >= 0 ? d[packet.L4..packet.L3End] : [];
+        byte proto = (byte)KeyFields.NwProto.Get(key);
+        int csumAt = proto switch { 6 => 16, 17 => 6, 58 => 2, _ => -1 };
+        if (l4.Length < csumAt + 2)
+        {
+            csumAt = -1;
+        }
+
+        SetIpv6Address(ip, 8, KeyFields.Ipv6Src.Get(key), l4, csumAt, proto == 17);
+        SetIpv6Address(ip, 24, KeyFields.Ipv6Dst.Get(key), l4, csumAt, proto == 17);
+        uint first = BinaryPrimitives.ReadUInt32BigEndian(ip);
+        uint want = (6u << 28) | ((uint)KeyFields.NwTos.Get(key) << 20) | (uint)KeyFields.Ipv6Label.Get(key);
+        if (first != want)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(ip, want);
+        }
+
+        ip[7] = (byte)KeyFields.NwTtl.Get(key);
+        if (l4.Length > 0)
+        {
+            Transport(proto, l4, old, key);
+            if (proto == 58 && l4.Length >= 24 && l4[0] is FlowExtractor.NdSolicit or FlowExtractor.NdAdvert)
+            {
+                UInt128 target = KeyFields.NdTarget.Get(key);
+                if (target != KeyFields.NdTarget.Get(old))
+                {
+                    Replace(l4, 8, target, 2);
+                }
+            }
+        }
+    }
+
+    private static void SetIpv6Address(Span<byte> ip, int at, UInt128 value, Span<byte> l4, int csumAt, bool udp)
+    {
+        if (BinaryPrimitives.ReadUInt128BigEndian(ip[at..]) == value)
+        {
+            return;
+        }
+
+        if (csumAt >= 0 && !(udp && Csum(l4, csumAt) == 0))
+        {
+            Span<byte> b = stackalloc byte[16];
+            BinaryPrimitives.WriteUInt128BigEndian(b, value);
+            ushort c = Csum(l4, csumAt);
+            for (int i = 0; i < 16; i += 2)
+            {
+                c = Recalc16(c, BinaryPrimitives.ReadUInt16LittleEndian(ip[(at + i)..]), BinaryPrimitives.ReadUInt16LittleEndian(b[i..]));
+            }
+
+            SetCsum(l4, csumAt, udp && c == 0 ? (ushort)0xffff : c);
+        }
+
+        BinaryPrimitives.WriteUInt128BigEndian(ip[at..], value);
+    }
+
+    /// <summary>Replaces 16 bytes at <paramref name="at"/> of an ICMPv6 message, updating its checksum.</summary>
+    private static void Replace(Span<byte> l4, int at, UInt128 value, int csumAt)
+    {
+        Span<byte> b = stackalloc byte[16];
+        BinaryPrimitives.WriteUInt128BigEndian(b, value);
+        ushort c = Csum(l4, csumAt);
+        for (int i = 0; i < 16; i += 2)
+        {
+            c = Recalc16(c, BinaryPrimitives.ReadUInt16LittleEndian(l4[(at + i)..]), BinaryPrimitives.ReadUInt16LittleEndian(b[i..]));
+        }
+
+        SetCsum(l4, csumAt, c);
+        b.CopyTo(l4[at..]);
+    }
+
+    private static void Arp(Span<byte> arp, in FlowKey old, in FlowKey key)
+    {
+        if (arp.Length < 28)
+        {
+            return;
+        }
+
+        BinaryPrimitives.WriteUInt16BigEndian(arp[6..], (ushort)KeyFields.NwProto.Get(key));
+        WriteMac(arp[8..], (ulong)KeyFields.ArpSha.Get(key));
+        BinaryPrimitives.WriteUInt32BigEndian(arp[14..], (uint)KeyFields.NwSrc.Get(key));
+        WriteMac(arp[18..], (ulong)KeyFields.ArpTha.Get(key));
+        BinaryPrimitives.WriteUInt32BigEndian(arp[24..], (uint)KeyFields.NwDst.Get(key));
+    }
+
+    /// <summary>The raw (host-order read) 16-bit checksum word at <paramref name="at"/>.</summary>
+    internal static ushort Csum(ReadOnlySpan<byte> d, int at) => BinaryPrimitives.ReadUInt16LittleEndian(d[at..]);
+
+    internal static void SetCsum(Span<byte> d, int at, ushort raw) => BinaryPrimitives.WriteUInt16LittleEndian(d[at..], raw);
+
+    /// <summary><c>recalc_csum16</c> (RFC 1624), on raw words, with OVS's single fold.</summary>
+    internal static ushort Recalc16(ushort oldCsum, ushort oldWord, ushort newWord)
+    {
+        uint sum = (uint)(ushort)~oldCsum + (ushort)~oldWord + newWord;
+        ushort folded = (ushort)(sum + (sum >> 16));
+        return (ushort)~folded;
+    }
+
+    /// <summary><c>recalc_csum32</c>: the low raw half, then the high.</summary>
+    internal static ushort Recalc32(ushort oldCsum, uint oldRaw, uint newRaw) =>
+        Recalc16(Recalc16(oldCsum, (ushort)oldRaw, (ushort)newRaw), (ushort)(oldRaw >> 16), (ushort)(newRaw >> 16));
+
+    /// <summary>The Internet checksum of <paramref name="data"/> (for building packets), as a big-endian value.</summary>
+    public static ushort InternetChecksum(ReadOnlySpan<byte> data, uint initial = 0)
+    {
+        uint sum = initial;
+        int i = 0;
+        for (; i + 1 < data.Length; i += 2)
+        {
+            sum += BinaryPrimitives.ReadUInt16BigEndian(data[i..]);
+        }
+
+        if (i < data.Length)
+        {
+            sum += (uint)data[i] << 8;
+        }
+
+        while (sum >> 16 != 0)
+        {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+
+        return (ushort)~sum;
+    }
+}

@@ -1,0 +1,227 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Ovnsim.Engine;
+
+/// <summary>Which vector width the masked compare and hash use.</summary>
+public enum SimdWidth
+{
+    /// <summary>One 64-bit word at a time.</summary>
+    Scalar,
+
+    /// <summary>Vector128 (two words).</summary>
+    V128,
+
+    /// <summary>Vector256 (four words).</summary>
+    V256,
+
+    /// <summary>Vector512 (eight words).</summary>
+    V512,
+}
+
+/// <summary>
+/// Masked compare and hash of <see cref="FlowKey"/>s over the 4-word chunks a mask touches, with a vector path per
+/// width and a scalar twin that computes the same hash. A chunk is the unit whatever the width: a Vector512 step
+/// covers two chunks, a Vector128 step half of one, so every width gives the same result.
+/// </summary>
+public static class MaskedKey
+{
+    /// <summary>Words per chunk.</summary>
+    public const int ChunkWords = 4;
+
+    /// <summary>The widest vector path this machine accelerates.</summary>
+    public static SimdWidth Best { get; } =
+        Vector512.IsHardwareAccelerated ? SimdWidth.V512
+        : Vector256.IsHardwareAccelerated ? SimdWidth.V256
+        : Vector128.IsHardwareAccelerated ? SimdWidth.V128
+        : SimdWidth.Scalar;
+
+    private const ulong M1 = 0x9E3779B97F4A7C15, M2 = 0xC2B2AE3D27D4EB4F, M3 = 0x165667B19E3779F9, M4 = 0x27D4EB2F165667C5;
+
+    /// <summary>The chunks (0..7) in which <paramref name="mask"/> has a bit set.</summary>
+    public static int[] ActiveChunks(in FlowKey mask)
+    {
+        var chunks = new List<int>();
+        for (int c = 0; c < FlowKey.Words / ChunkWords; c++)
+        {
+            for (int w = 0; w < ChunkWords; w++)
+            {
+                if (mask[(c * ChunkWords) + w] != 0)
+                {
+                    chunks.Add(c);
+                    break;
+                }
+            }
+        }
+
+        return [.. chunks];
+    }
+
+    /// <summary>
+    /// Hash of <paramref name="key"/> AND <paramref name="mask"/> over <paramref name="chunks"/>: per lane, a rotate-add
+    /// of the masked words, then the four lanes mixed. Identical for every width.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Hash(in FlowKey key, in FlowKey mask, ReadOnlySpan<int> chunks, SimdWidth width)
+    {
+        ref ulong k = ref Unsafe.As<FlowKey, ulong>(ref Unsafe.AsRef(in key));
+        ref ulong m = ref Unsafe.As<FlowKey, ulong>(ref Unsafe.AsRef(in mask));
+        ulong a0, a1, a2, a3;
+        switch (width)
+        {
+            case SimdWidth.V256:
+            case SimdWidth.V512: // hashing is per chunk; 512-bit steps gain nothing here
+            {
+                var acc = Vector256<ulong>.Zero;
+                foreach (int c in chunks)
+                {
+                    var v = Vector256.LoadUnsafe(ref k, (nuint)(c * ChunkWords)) & Vector256.LoadUnsafe(ref m, (nuint)(c * ChunkWords));
+                    acc = ((acc << 5) | (acc >>> 59)) + v;
+                }
+
+                a0 = acc[0];
+                a1 = acc[1];
+                a2 = acc[2];
+                a3 = acc[3];
+                break;
+            }
+
+            case SimdWidth.V128:
+            {
+                var lo = Vector128<ulong>.Zero;
+                var hi = Vector128<ulong>.Zero;
+                foreach (int c in chunks)
+                {
+                    nuint at = (nuint)(c * ChunkWords);
+                    var v0 = Vector128.LoadUnsafe(ref k, at) & Vector128.LoadUnsafe(ref m, at);
+                    var v1 = Vector128.LoadUnsafe(ref k, at + 2) & Vector128.LoadUnsafe(ref m, at + 2);
+                    lo = ((lo << 5) | (lo >>> 59)) + v0;
+                    hi = ((hi << 5) | (hi >>> 59)) + v1;
+                }
+
+                a0 = lo[0];
+                a1 = lo[1];
+                a2 = hi[0];
+                a3 = hi[1];
+                break;
+            }
+
+            default:
+                a0 = a1 = a2 = a3 = 0;
+                foreach (int c in chunks)
+                {
+                    int at = c * ChunkWords;
+                    a0 = ((a0 << 5) | (a0 >> 59)) + (Unsafe.Add(ref k, at) & Unsafe.Add(ref m, at));
+                    a1 = ((a1 << 5) | (a1 >> 59)) + (Unsafe.Add(ref k, at + 1) & Unsafe.Add(ref m, at + 1));
+                    a2 = ((a2 << 5) | (a2 >> 59)) + (Unsafe.Add(ref k, at + 2) & Unsafe.Add(ref m, at + 2));
+                    a3 = ((a3 << 5) | (a3 >> 59)) + (Unsafe.Add(ref k, at + 3) & Unsafe.Add(ref m, at + 3));
+                }
+
+                break;
+        }
+
+        ulong h = (a0 * M1) ^ (a1 * M2) ^ (a2 * M3) ^ (a3 * M4);
+        h ^= h >> 29;
+        h *= M1;
+        return h ^ (h >> 32);
+    }
+
+    /// <summary>Whether <paramref name="key"/> AND <paramref name="mask"/> equals <paramref name="value"/> (already masked) over <paramref name="chunks"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Matches(in FlowKey key, in FlowKey mask, in FlowKey value, ReadOnlySpan<int> chunks, SimdWidth width)
+    {
+        ref ulong k = ref Unsafe.As<FlowKey, ulong>(ref Unsafe.AsRef(in key));
+        ref ulong m = ref Unsafe.As<FlowKey, ulong>(ref Unsafe.AsRef(in mask));
+        ref ulong v = ref Unsafe.As<FlowKey, ulong>(ref Unsafe.AsRef(in value));
+        switch (width)
+        {
+            case SimdWidth.V512:
+                for (int i = 0; i < chunks.Length; i++)
+                {
+                    int c = chunks[i];
+
+                    // Two adjacent chunks make one 512-bit step.
+                    if (i + 1 < chunks.Length && chunks[i + 1] == c + 1 && (c & 1) == 0)
+                    {
+                        nuint at = (nuint)(c * ChunkWords);
+                        if ((Vector512.LoadUnsafe(ref k, at) & Vector512.LoadUnsafe(ref m, at)) != Vector512.LoadUnsafe(ref v, at))
+                        {
+                            return false;
+                        }
+
+                        i++;
+                        continue;
+                    }
+
+                    nuint a = (nuint)(c * ChunkWords);
+                    if ((Vector256.LoadUnsafe(ref k, a) & Vector256.LoadUnsafe(ref m, a)) != Vector256.LoadUnsafe(ref v, a))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            case SimdWidth.V256:
+                foreach (int c in chunks)
+                {
+                    nuint at = (nuint)(c * ChunkWords);
+                    if ((Vector256.LoadUnsafe(ref k, at) & Vector256.LoadUnsafe(ref m, at)) != Vector256.LoadUnsafe(ref v, at))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            case SimdWidth.V128:
+                foreach (int c in chunks)
+                {
+                    nuint at = (nuint)(c * ChunkWords);
+                    if ((Vector128.LoadUnsafe(ref k, at) & Vector128.LoadUnsafe(ref m, at)) != Vector128.LoadUnsafe(ref v, at)
+                        || (Vector128.LoadUnsafe(ref k, at + 2) & Vector128.LoadUnsafe(ref m, at + 2)) != Vector128.LoadUnsafe(ref v, at + 2))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            default:
+                foreach (int c in chunks)
+                {
+                    int at = c * ChunkWords;
+                    for (int w = at; w < at + ChunkWords; w++)
+                    {
+                        if ((Unsafe.Add(ref k, w) & Unsafe.Add(ref m, w)) != Unsafe.Add(ref v, w))
+                        {
+                            return false;
+                        }
+                    }
+                }
+
+                return true;
+        }
+    }
+
+    /// <summary><paramref name="target"/> |= <paramref name="bits"/>, word by word.</summary>
+    public static void Or(ref FlowKey target, in FlowKey bits)
+    {
+        var t = MemoryMarshal.CreateSpan(ref Unsafe.As<FlowKey, ulong>(ref target), FlowKey.Words);
+        ReadOnlySpan<ulong> b = bits;
+        for (int i = 0; i < FlowKey.Words; i++)
+        {
+            t[i] |= b[i];
+        }
+    }
+
+    /// <summary><paramref name="key"/> AND <paramref name="mask"/>.</summary>
+    public static FlowKey And(in FlowKey key, in FlowKey mask)
+    {
+        var r = default(FlowKey);
+        for (int i = 0; i < FlowKey.Words; i++)
+        {
+            r[i] = key[i] & mask[i];
+        }
+
+        return r;
+    }
+}

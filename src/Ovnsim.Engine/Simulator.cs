@@ -1,0 +1,442 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using Ovnsim.OpenFlow;
+using Ovnsim.Ovsdb;
+using Ovnsim.Ovsdb.Southbound;
+using Ovnsim.Ovsdb.Values;
+
+namespace Ovnsim.Engine;
+
+/// <summary>A frame that left the simulated chassis on a logical port.</summary>
+/// <param name="Port">The logical port.</param>
+/// <param name="Frame">The bytes.</param>
+public sealed record OutputPacket(string Port, byte[] Frame);
+
+/// <summary>
+/// One chassis as OVN runs it: ovn-controller's flows on br-int (rebuilt when the SB changes, as ovn-controller
+/// recomputes them), the bridge that runs them, and ovn-controller's packet handling (controller/pinctrl.c):
+/// ARP and ND requests for unresolved next hops with the packet held until the answer, put_arp/put_nd learning into
+/// MAC_Binding rows, which release the held packets.
+/// </summary>
+public sealed class Simulator : IBridgeSink
+{
+    private const int OpcodeArp = 0, OpcodePutArp = 1, OpcodeNdNa = 3, OpcodePutNd = 4, OpcodeNdNs = 9;
+    private const int BufferQueueDepth = 4;
+    private const int BufferMapLimit = 1000;
+    private const long BufferTimeoutMs = 10_000;
+
+    private readonly Dictionary<string, uint> _ofportByName = new(StringComparer.Ordinal);
+    private readonly Dictionary<uint, string> _nameByOfport = [];
+    private readonly Queue<(ControllerAction Action, FlowKey Key, byte[] Frame)> _packetIns = new();
+    private readonly List<OutputPacket> _outputs = [];
+    private readonly Dictionary<(ulong Dp, uint Port, UInt128 Ip), BufferedPackets> _buffered = [];
+    private readonly List<(ulong Dp, uint Port, UInt128 Ip, bool V6, ulong Mac)> _putMacBindings = [];
+    private readonly List<string> _events = [];
+
+    /// <summary>Builds br-int for <paramref name="hypervisor"/> from <paramref name="sb"/>.</summary>
+    public Simulator(SouthboundDatabase sb, Hypervisor hypervisor, Conntrack? conntrack = null)
+    {
+        Southbound = sb;
+        Hypervisor = hypervisor;
+        var br = IntegrationBridge.Build(sb, hypervisor);
+        Warnings = br.Warnings;
+        Bridge = new Bridge(br.Flows, br.Groups, conntrack);
+        foreach (var (name, port) in hypervisor.VifOfports.Concat(hypervisor.LocalnetOfports))
+        {
+            _ofportByName[name] = (uint)port;
+            _nameByOfport[(uint)port] = name;
+        }
+    }
+
+    /// <summary>The SB, with the MAC bindings learnt so far.</summary>
+    public SouthboundDatabase Southbound { get; }
+
+    /// <summary>The chassis.</summary>
+    public Hypervisor Hypervisor { get; }
+
+    /// <summary>The bridge.</summary>
+    public Bridge Bridge { get; }
+
+    /// <summary>What br-int could not express.</summary>
+    public IReadOnlyList<string> Warnings { get; private set; }
+
+    /// <summary>The logical ports with an OpenFlow port here, in name order.</summary>
+    public IEnumerable<string> Ports => _ofportByName.Keys.Order(StringComparer.Ordinal);
+
+    /// <summary>Controller events of the last injection (held packets, learnt bindings, actions not simulated).</summary>
+    public IReadOnlyList<string> Events => _events;
+
+    private readonly Dictionary<string, string> _aliases = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Lets <paramref name="alias"/> (an interface name, say) name <paramref name="logicalPort"/>.
+    /// </summary>
+    public void AddAlias(string alias, string logicalPort) => _aliases[alias] = logicalPort;
+
+    /// <summary>
+    /// Names from the chassis's Open_vSwitch database: each interface with an iface-id names its logical port, and
+    /// each interface on a provider bridge (ovn-bridge-mappings) names the localnet port of that network.
+    /// </summary>
+    public void AddAliases(Ovnsim.Ovsdb.OpenVswitch.OpenVswitchDatabase ovs)
+    {
+        foreach (var iface in ovs.Interfaces)
+        {
+            if (iface.ExternalIds.GetValueOrDefault("iface-id") is { } id)
+            {
+                _aliases.TryAdd(iface.Name, id);
+            }
+        }
+
+        foreach (var (network, bridgeName) in ovs.BridgeMappings)
+        {
+            var localnet = Southbound.PortBindings.FirstOrDefault(p => p.Type == "localnet"
+                && p.Options.GetValueOrDefault("network_name") == network && _ofportByName.ContainsKey(p.LogicalPort));
+            var bridge = ovs.Bridges.FirstOrDefault(b => b.Name == bridgeName);
+            if (localnet is null || bridge is null)
+            {
+                continue;
+            }
+
+            foreach (var iface in bridge.Ports.SelectMany(p => p.Interfaces).Where(i => i.Type is "" or "system" or "dummy" or "internal"))
+            {
+                if (iface.Name != bridgeName)
+                {
+                    _aliases.TryAdd(iface.Name, localnet.LogicalPort);
+                }
+            }
+        }
+    }
+
+    /// <summary>The logical port a name (a logical port or an alias) denotes.</summary>
+    /// <exception cref="ArgumentException">Neither.</exception>
+    public string Resolve(string name) =>
+        _ofportByName.ContainsKey(name) ? name
+        : _aliases.TryGetValue(name, out var p) && _ofportByName.ContainsKey(p) ? p
+        : throw new ArgumentException($"no logical port {name} on this chassis (ports here: {string.Join(", ", Ports)})");
+
+    /// <summary>The OpenFlow port of a logical port (or alias).</summary>
+    /// <exception cref="ArgumentException">The port is not on this chassis.</exception>
+    public uint OfPort(string logicalPort) => _ofportByName[Resolve(logicalPort)];
+
+    /// <summary>
+    /// Injects a frame on a logical port at time <paramref name="timeMs"/> and runs everything it causes: the
+    /// pipeline, the controller's packet handling, SB updates and the release of held packets.
+    /// </summary>
+    /// <returns>Every frame that left, in order.</returns>
+    public IReadOnlyList<OutputPacket> Inject(string logicalPort, ReadOnlySpan<byte> frame, long timeMs)
+    {
+        uint port = OfPort(logicalPort);
+        _outputs.Clear();
+        _events.Clear();
+        Bridge.Conntrack.NowMs = timeMs;
+        Now = timeMs;
+        Bridge.Receive(frame, port, this);
+        Settle();
+        return [.. _outputs];
+    }
+
+    private long Now { get; set; }
+
+    private void Settle()
+    {
+        for (int round = 0; round < 100; round++)
+        {
+            while (_packetIns.Count > 0)
+            {
+                var (action, key, frame) = _packetIns.Dequeue();
+                HandlePacketIn(action, key, frame);
+            }
+
+            if (_putMacBindings.Count == 0)
+            {
+                return;
+            }
+
+            CommitMacBindings();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Output(uint port, ReadOnlySpan<byte> frame) =>
+        _outputs.Add(new OutputPacket(_nameByOfport.TryGetValue(port, out var n) ? n : $"ofport {port}", frame.ToArray()));
+
+    /// <inheritdoc/>
+    public void PacketIn(ControllerAction action, in FlowKey key, ReadOnlySpan<byte> frame) =>
+        _packetIns.Enqueue((action, key, frame.ToArray()));
+
+    private void HandlePacketIn(ControllerAction action, in FlowKey key, byte[] frame)
+    {
+        var ud = action.Userdata;
+        if (ud.Length < 8)
+        {
+            _events.Add("controller: userdata too short");
+            return;
+        }
+
+        int opcode = (int)BinaryPrimitives.ReadUInt32BigEndian(ud);
+        switch (opcode)
+        {
+            case OpcodeArp:
+                HandleArp(key, frame, ud.AsSpan(8));
+                break;
+            case OpcodePutArp:
+                PutMacBinding(key, v6: false);
+                break;
+            case OpcodePutNd:
+                PutMacBinding(key, v6: true);
+                break;
+            case OpcodeNdNs:
+                HandleNdNs(key, frame, ud.AsSpan(8));
+                break;
+            default:
+                _events.Add($"controller: opcode {opcode} is not simulated; packet dropped");
+                break;
+        }
+    }
+
+    /// <summary>The actions pinctrl puts before userdata's: reload the non-zero registers and metadata (<c>reload_metadata</c>).</summary>
+    private static List<OfAction> ReloadMetadata(in FlowKey key)
+    {
+        var actions = new List<OfAction>();
+        for (int i = 0; i < 16; i++)
+        {
+            UInt128 v = KeyFields.Reg(i).Get(key);
+            if (v != 0)
+            {
+                actions.Add(new SetFieldAction(OvsField.Get($"reg{i}"), v, uint.MaxValue));
+            }
+        }
+
+        UInt128 md = KeyFields.Metadata.Get(key);
+        if (md != 0)
+        {
+            actions.Add(new SetFieldAction(OvsField.Get("metadata"), md, ulong.MaxValue));
+        }
+
+        return actions;
+    }
+
+    /// <summary><c>pinctrl_handle_arp</c>: hold the IPv4 packet, and send an ARP request built from it through the nested actions.</summary>
+    private void HandleArp(in FlowKey key, byte[] frame, ReadOnlySpan<byte> nested)
+    {
+        if ((ulong)KeyFields.DlType.Get(key) != 0x0800)
+        {
+            _events.Add("controller: arp action on a non-IPv4 packet");
+            return;
+        }
+
+        Buffer(key, frame, (uint)KeyFields.Reg(0).Get(key) | ((UInt128)0xffff << 32));
+        var arp = new byte[42];
+        ulong src = (ulong)KeyFields.DlSrc.Get(key);
+        HeaderCommit.WriteMac(arp, (ulong)KeyFields.DlDst.Get(key));
+        HeaderCommit.WriteMac(arp.AsSpan(6), src);
+        BinaryPrimitives.WriteUInt16BigEndian(arp.AsSpan(12), 0x0806);
+        var a = arp.AsSpan(14);
+        BinaryPrimitives.WriteUInt16BigEndian(a, 1);
+        BinaryPrimitives.WriteUInt16BigEndian(a[2..], 0x0800);
+        a[4] = 6;
+        a[5] = 4;
+        BinaryPrimitives.WriteUInt16BigEndian(a[6..], 1);
+        HeaderCommit.WriteMac(a[8..], src);
+        BinaryPrimitives.WriteUInt32BigEndian(a[14..], (uint)KeyFields.NwSrc.Get(key));
+        BinaryPrimitives.WriteUInt32BigEndian(a[24..], (uint)KeyFields.NwDst.Get(key));
+        SendWithVlan(key, arp, nested);
+    }
+
+    /// <summary><c>pinctrl_handle_nd_ns</c>: hold the IPv6 packet, and send a neighbor solicitation through the nested actions.</summary>
+    private void HandleNdNs(in FlowKey key, byte[] frame, ReadOnlySpan<byte> nested)
+    {
+        if ((ulong)KeyFields.DlType.Get(key) != 0x86dd)
+        {
+            _events.Add("controller: nd_ns action on a non-IPv6 packet");
+            return;
+        }
+
+        Buffer(key, frame, KeyFields.Get("xxreg0").Get(key));
+        UInt128 target = KeyFields.Ipv6Dst.Get(key);
+        UInt128 src = KeyFields.Ipv6Src.Get(key);
+        ulong mac = (ulong)KeyFields.DlSrc.Get(key);
+
+        // compose_nd_ns: to the solicited-node multicast address of the target.
+        UInt128 snm = (UInt128.Parse("ff020000000000000000000000000000", System.Globalization.NumberStyles.HexNumber) | 0x1ff000000) | (target & 0xffffff);
+        ulong dstMac = 0x333300000000UL | (ulong)(snm & 0xffffffff);
+        var p = new byte[14 + 40 + 32];
+        HeaderCommit.WriteMac(p, dstMac);
+        HeaderCommit.WriteMac(p.AsSpan(6), mac);
+        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(12), 0x86dd);
+        var ip = p.AsSpan(14);
+        ip[0] = 0x60;
+        BinaryPrimitives.WriteUInt16BigEndian(ip[4..], 32);
+        ip[6] = 58;
+        ip[7] = 255;
+        BinaryPrimitives.WriteUInt128BigEndian(ip[8..], src);
+        BinaryPrimitives.WriteUInt128BigEndian(ip[24..], snm);
+        var icmp = ip[40..];
+        icmp[0] = 135;
+        BinaryPrimitives.WriteUInt128BigEndian(icmp[8..], target);
+        icmp[24] = 1;
+        icmp[25] = 1;
+        HeaderCommit.WriteMac(icmp[26..], mac);
+        BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], Icmp6Checksum(ip));
+        SendWithVlan(key, p, nested);
+    }
+
+    private static ushort Icmp6Checksum(ReadOnlySpan<byte> ip)
+    {
+        int len = BinaryPrimitives.ReadUInt16BigEndian(ip[4..]);
+        uint sum = 0;
+        for (int i = 8; i < 40; i += 2)
+        {
+            sum += BinaryPrimitives.ReadUInt16BigEndian(ip[i..]);
+        }
+
+        sum += (uint)len + 58;
+        return HeaderCommit.InternetChecksum(ip.Slice(40, len), sum);
+    }
+
+    private void SendWithVlan(in FlowKey key, byte[] packet, ReadOnlySpan<byte> nested)
+    {
+        ushort tci = (ushort)KeyFields.VlanTci.Get(key);
+        if ((tci & 0x1000) != 0)
+        {
+            var tagged = new byte[packet.Length + 4];
+            packet.AsSpan(0, 12).CopyTo(tagged);
+            BinaryPrimitives.WriteUInt16BigEndian(tagged.AsSpan(12), 0x8100);
+            BinaryPrimitives.WriteUInt16BigEndian(tagged.AsSpan(14), (ushort)(tci & ~0x1000));
+            packet.AsSpan(12).CopyTo(tagged.AsSpan(16));
+            packet = tagged;
+        }
+
+        IReadOnlyList<OfAction> userActions;
+        try
+        {
+            userActions = OfWire.Decode(nested);
+        }
+        catch (FormatException e)
+        {
+            _events.Add($"controller: failed to parse actions from userdata ({e.Message})");
+            return;
+        }
+
+        var actions = ReloadMetadata(key);
+        actions.AddRange(userActions);
+        Bridge.PacketOut(packet, actions, this);
+    }
+
+    /// <summary><c>pinctrl_handle_buffered_packets</c>: up to four packets per (datapath, outport, next hop), the oldest dropped.</summary>
+    private void Buffer(in FlowKey key, byte[] frame, UInt128 ip)
+    {
+        ulong dp = (ulong)KeyFields.Metadata.Get(key);
+        uint outport = (uint)KeyFields.Reg(15).Get(key);
+        var id = (dp, outport, ip);
+        if (!_buffered.TryGetValue(id, out var bp))
+        {
+            if (_buffered.Count >= BufferMapLimit)
+            {
+                _events.Add("controller: buffered-packet map full; packet dropped");
+                return;
+            }
+
+            bp = new BufferedPackets();
+            _buffered[id] = bp;
+        }
+
+        bp.Timestamp = Now;
+        var actions = ReloadMetadata(key);
+        actions.Add(new SetFieldAction(OvsField.Get("pkt_mark"), KeyFields.PktMark.Get(key), uint.MaxValue));
+        actions.Add(new ResubmitAction(OfTable.OutputInit));
+        bp.Queue.Enqueue((frame, actions));
+        if (bp.Queue.Count > BufferQueueDepth - 1)
+        {
+            bp.Queue.Dequeue();
+        }
+
+        _events.Add($"controller: packet held until {FormatIp(ip)} is resolved");
+    }
+
+    private static string FormatIp(UInt128 ip) =>
+        (ip >> 32) == 0xffff ? OvsField.Ipv4((uint)ip) : OvsField.Ipv6(ip);
+
+    private void PutMacBinding(in FlowKey key, bool v6)
+    {
+        ulong dp = (ulong)KeyFields.Metadata.Get(key);
+        uint port = (uint)KeyFields.Reg(14).Get(key);
+        UInt128 ip = v6 ? KeyFields.Get("xxreg0").Get(key) : KeyFields.Reg(0).Get(key);
+        _putMacBindings.Add((dp, port, ip, v6, (ulong)KeyFields.DlSrc.Get(key)));
+    }
+
+    /// <summary>
+    /// <c>run_put_mac_bindings</c> then <c>run_buffered_binding</c>: writes the learnt bindings to MAC_Binding, has
+    /// ovn-controller recompute br-int, and sends the packets held for those addresses.
+    /// </summary>
+    private void CommitMacBindings()
+    {
+        var learnt = new List<(ulong Dp, PortBinding Port, UInt128 Key, ulong Mac)>();
+        foreach (var (dp, portKey, ip, v6, mac) in _putMacBindings)
+        {
+            var pb = Southbound.PortBindings.FirstOrDefault(p => p.TunnelKey == portKey && p.Datapath is { } d && (ulong)d.TunnelKey == dp);
+            if (pb is null)
+            {
+                continue;
+            }
+
+            string ipText = v6 ? OvsField.Ipv6(ip) : OvsField.Ipv4((uint)ip);
+            string macText = OvsField.Mac(mac);
+            var existing = Southbound.MacBindings.FirstOrDefault(m => m.LogicalPort == pb.LogicalPort && m.Ip == ipText);
+            var row = existing?.Row ?? Southbound.Database.Insert("MAC_Binding", DeriveUuid($"mac binding {pb.LogicalPort} {ipText}"));
+            Database.Write(row, "logical_port", Datum.Scalar(Atom.FromString(pb.LogicalPort)));
+            Database.Write(row, "ip", Datum.Scalar(Atom.FromString(ipText)));
+            Database.Write(row, "mac", Datum.Scalar(Atom.FromString(macText)));
+            Database.Write(row, "datapath", Datum.Scalar(Atom.FromUuid(pb.Datapath!.Uuid)));
+            Database.Write(row, "timestamp", Datum.Scalar(Atom.FromInteger(Now)));
+            _events.Add($"controller: MAC_Binding {pb.LogicalPort} {ipText} is at {macText}");
+            learnt.Add((dp, pb, v6 ? ip : ip | ((UInt128)0xffff << 32), mac));
+        }
+
+        _putMacBindings.Clear();
+        var br = IntegrationBridge.Build(Southbound, Hypervisor);
+        Warnings = br.Warnings;
+        Bridge.Install(br.Flows, br.Groups);
+
+        foreach (var (dp, pb, ip, mac) in learnt)
+        {
+            var id = (dp, (uint)pb.TunnelKey, ip);
+            if (!_buffered.TryGetValue(id, out var bp) && pb.Options.ContainsKey("chassis-redirect-port"))
+            {
+                var cr = Southbound.PortBindings.FirstOrDefault(p => p.LogicalPort == "cr-" + pb.LogicalPort && p.Type == "chassisredirect");
+                if (cr is not null)
+                {
+                    id = (dp, (uint)cr.TunnelKey, ip);
+                    _buffered.TryGetValue(id, out bp);
+                }
+            }
+
+            if (bp is null)
+            {
+                continue;
+            }
+
+            _buffered.Remove(id);
+            foreach (var (frame, actions) in bp.Queue)
+            {
+                HeaderCommit.WriteMac(frame, mac);
+                Bridge.PacketOut(frame, actions, this);
+            }
+        }
+
+        foreach (var stale in _buffered.Where(b => Now > b.Value.Timestamp + BufferTimeoutMs).Select(b => b.Key).ToList())
+        {
+            _buffered.Remove(stale);
+        }
+    }
+
+    private static Guid DeriveUuid(string text) => new(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 16));
+
+    private sealed class BufferedPackets
+    {
+        public Queue<(byte[] Frame, List<OfAction> Actions)> Queue { get; } = new();
+
+        public long Timestamp { get; set; }
+    }
+}
