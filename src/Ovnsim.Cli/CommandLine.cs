@@ -10,6 +10,10 @@ internal sealed class UsageException(string message) : Exception(message);
 internal sealed class CommandLine
 {
     private readonly Dictionary<string, string?> _options = new(StringComparer.Ordinal);
+    private readonly List<(string Name, string Value)> _repeated = [];
+
+    /// <summary>Options that may be given more than once.</summary>
+    private static readonly HashSet<string> Repeatable = new(StringComparer.Ordinal) { "--in" };
 
     private CommandLine(List<string> words) => Words = words;
 
@@ -57,7 +61,12 @@ internal sealed class CommandLine
                 throw new UsageException($"unknown option {name}");
             }
 
-            if (!line._options.TryAdd(name, value))
+            if (Repeatable.Contains(name))
+            {
+                line._repeated.Add((name, value!));
+                line._options[name] = value;
+            }
+            else if (!line._options.TryAdd(name, value))
             {
                 throw new UsageException($"option {name} given twice");
             }
@@ -65,6 +74,9 @@ internal sealed class CommandLine
 
         return line;
     }
+
+    /// <summary>Every value of a repeatable option, in order.</summary>
+    public IEnumerable<string> GetAll(string name) => _repeated.Where(r => r.Name == name).Select(r => r.Value);
 
     /// <summary>The value of an option, or null.</summary>
     public string? Get(string name) => _options.GetValueOrDefault(name);

@@ -101,6 +101,20 @@ internal static class Commands
 
     private static (Ovnsim.OpenFlow.IntegrationBridge, Ovnsim.OpenFlow.Hypervisor) Bridge(CommandLine line, string command, TextWriter stderr)
     {
+        var (sb, hv, _) = Chassis(line, command, stderr);
+        var bridge = Ovnsim.OpenFlow.IntegrationBridge.Build(sb, hv);
+        foreach (string warning in bridge.Warnings)
+        {
+            stderr.WriteLine($"ovnsim: {warning}");
+        }
+
+        return (bridge, hv);
+    }
+
+    /// <summary>The SB (from --sb, or northd's from --nb) and the chassis (from --ovs, or the default binding).</summary>
+    private static (SouthboundDatabase Sb, Ovnsim.OpenFlow.Hypervisor Hv, Ovnsim.Ovsdb.OpenVswitch.OpenVswitchDatabase? Ovs) Chassis(
+        CommandLine line, string command, TextWriter stderr)
+    {
         SouthboundDatabase sb;
         if (line.Get("--nb") is { } nbPath)
         {
@@ -128,7 +142,6 @@ internal static class Commands
             ReportWarnings(sb.Database, stderr);
         }
 
-        Ovnsim.OpenFlow.Hypervisor hv;
         if (line.Get("--ovs") is { } ovsPath)
         {
             var ovs = DatabaseSources.LoadOpenVswitch(ovsPath);
@@ -138,20 +151,148 @@ internal static class Commands
                 throw new UsageException($"{ovsPath}: the Open_vSwitch row has no external_ids:system-id");
             }
 
-            hv = Ovnsim.OpenFlow.Hypervisor.FromOpenVswitch(ovs);
-        }
-        else
-        {
-            hv = Ovnsim.OpenFlow.Hypervisor.Default(sb);
+            return (sb, Ovnsim.OpenFlow.Hypervisor.FromOpenVswitch(ovs), ovs);
         }
 
-        var bridge = Ovnsim.OpenFlow.IntegrationBridge.Build(sb, hv);
-        foreach (string warning in bridge.Warnings)
+        return (sb, Ovnsim.OpenFlow.Hypervisor.Default(sb), null);
+    }
+
+    /// <summary>
+    /// <c>ovnsim replay (--nb FILE | --sb FILE) [--ovs FILE] --in PORT=FILE [--in PORT=FILE …] --out DIR</c>: injects
+    /// the packets of the pcap files on the logical ports (or interface names from --ovs), in timestamp order across
+    /// files, with conntrack, MAC bindings and held packets carried from packet to packet; writes one pcap per
+    /// logical port with what left it, and conntrack.txt and mac-bindings.txt with the state at the end.
+    /// </summary>
+    public static int Replay(CommandLine line, TextWriter stdout, TextWriter stderr)
+    {
+        var inputs = line.GetAll("--in").ToList();
+        if (inputs.Count == 0)
+        {
+            throw new UsageException("'replay' needs at least one --in PORT=FILE");
+        }
+
+        string outDir = line.Require("--out", "replay");
+        var (sb, hv, ovs) = Chassis(line, "replay", stderr);
+        var sim = new Ovnsim.Engine.Simulator(sb, hv);
+        foreach (string warning in sim.Warnings)
         {
             stderr.WriteLine($"ovnsim: {warning}");
         }
 
-        return (bridge, hv);
+        if (ovs is not null)
+        {
+            sim.AddAliases(ovs);
+        }
+
+        var packets = new List<(long Time, int File, int Index, string Port, byte[] Data)>();
+        for (int f = 0; f < inputs.Count; f++)
+        {
+            int eq = inputs[f].IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw new UsageException($"--in {inputs[f]}: expected PORT=FILE");
+            }
+
+            string port = sim.Resolve(inputs[f][..eq]);
+            int i = 0;
+            foreach (var p in Ovnsim.Capture.PcapReader.ReadAll(inputs[f][(eq + 1)..]))
+            {
+                packets.Add((p.TimestampNs, f, i++, port, p.Data));
+            }
+        }
+
+        Directory.CreateDirectory(outDir);
+        var writers = new Dictionary<string, Ovnsim.Capture.PcapWriter>(StringComparer.Ordinal);
+        var inCount = new Dictionary<string, int>(StringComparer.Ordinal);
+        var outCount = new Dictionary<string, int>(StringComparer.Ordinal);
+        try
+        {
+            foreach (string port in sim.Ports)
+            {
+                writers[port] = Ovnsim.Capture.PcapWriter.Create(Path.Combine(outDir, SafeName(port) + ".pcap"));
+            }
+
+            foreach (var p in packets.OrderBy(p => p.Time).ThenBy(p => p.File).ThenBy(p => p.Index))
+            {
+                inCount[p.Port] = inCount.GetValueOrDefault(p.Port) + 1;
+                foreach (var o in sim.Inject(p.Port, p.Data, p.Time / 1_000_000))
+                {
+                    outCount[o.Port] = outCount.GetValueOrDefault(o.Port) + 1;
+                    if (writers.TryGetValue(o.Port, out var w))
+                    {
+                        w.Write(p.Time, o.Frame);
+                    }
+                }
+
+                foreach (string e in sim.Events)
+                {
+                    stdout.WriteLine($"  {e}");
+                }
+            }
+        }
+        finally
+        {
+            foreach (var w in writers.Values)
+            {
+                w.Dispose();
+            }
+        }
+
+        File.WriteAllLines(Path.Combine(outDir, "conntrack.txt"), sim.Bridge.Conntrack.Dump());
+        File.WriteAllLines(Path.Combine(outDir, "mac-bindings.txt"),
+            sim.Southbound.MacBindings.Select(m => $"{m.LogicalPort} {m.Ip} {m.Mac}"));
+        stdout.WriteLine($"replayed {packets.Count} packets; outputs in {outDir}");
+        foreach (string port in sim.Ports)
+        {
+            stdout.WriteLine($"  {port}: in {inCount.GetValueOrDefault(port)}, out {outCount.GetValueOrDefault(port)}");
+        }
+
+        return 0;
+    }
+
+    private static string SafeName(string port) => string.Concat(port.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
+
+    /// <summary>
+    /// <c>ovnsim bench classifier --rules N --priorities P --subtables S --lookups L</c>: OVS's
+    /// <c>test-classifier benchmark</c> workload (same generator, same rules and lookups) on ovnsim's classifier,
+    /// printing hits, misses and lookups per second, and the same for the variant whose rules honour their wildcards.
+    /// </summary>
+    public static int BenchClassifier(CommandLine line, TextWriter stdout)
+    {
+        int Int(string name, int fallback) =>
+            line.Get(name) is { } v ? int.TryParse(v, out int n) && n > 0 ? n : throw new UsageException($"{name} {v}: expected a positive number") : fallback;
+        int rules = Int("--rules", 1000), priorities = Int("--priorities", 1000), subtables = Int("--subtables", 30), lookups = Int("--lookups", 10_000_000);
+        stdout.WriteLine($"Benchmarking with:\n{rules} rules with {priorities} priorities in {subtables} tables, 1 thread doing {lookups} lookups");
+        foreach (bool honour in new[] { false, true })
+        {
+            var w = new Ovnsim.Engine.ClassifierWorkload(rules, priorities, subtables, honour);
+            var cls = new Ovnsim.Engine.Classifier<int>();
+            foreach (var (value, mask, priority) in w.Rules)
+            {
+                cls.Insert(value, mask, priority, 0);
+            }
+
+            var order = w.LookupOrder(lookups);
+            int hits = 0;
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            foreach (int i in order)
+            {
+                if (cls.Lookup(w.Lookups[i]) is not null)
+                {
+                    hits++;
+                }
+            }
+
+            sw.Stop();
+            stdout.WriteLine(honour
+                ? "\nRules matching only their wildcard pattern's fields (not what OVS 3.1's make_rule does):"
+                : "\nAs OVS 3.1 builds them (make_rule matches every field):");
+            stdout.WriteLine($"  {cls.Count} rules in {cls.SubtableCount} subtables, vector width {cls.Width}");
+            stdout.WriteLine($"  {sw.ElapsedMilliseconds} msec elapsed, {hits} hits, {lookups - hits} misses, "
+                + $"{lookups / Math.Max(sw.Elapsed.TotalSeconds, 1e-9) / 1e6:F2} M lookups/s");
+        }
+
+        return 0;
     }
 
     /// <summary>A flow line with the statistics a fresh flow shows.</summary>

@@ -14,8 +14,9 @@ internal static class Program
     /// <summary>Exit status for a usage error (bad command line).</summary>
     public const int UsageError = 2;
 
-    private static readonly HashSet<string> Valued = new(StringComparer.Ordinal) { "--nb", "--sb", "--ovs", "--db" };
+    private static readonly HashSet<string> Valued = new(StringComparer.Ordinal) { "--nb", "--sb", "--ovs", "--db", "--in", "--out" };
     private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--help", "--no-stats", "--names" };
+    private static readonly HashSet<string> BenchValued = new(StringComparer.Ordinal) { "--rules", "--priorities", "--subtables", "--lookups" };
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
@@ -24,7 +25,7 @@ internal static class Program
     {
         try
         {
-            var line = CommandLine.Parse(args, Valued, Flags);
+            var line = CommandLine.Parse(args, args.Count > 0 && args[0] == "bench" ? BenchValued : Valued, Flags);
             if (line.Has("--help") || line.Words.Count == 0 || line.Words[0] is "help")
             {
                 stdout.Write(Usage.Text);
@@ -39,6 +40,8 @@ internal static class Program
                 ["openflow"] => Commands.OpenFlow(line, stdout, stderr),
                 ["groups"] => Commands.Groups(line, stdout, stderr),
                 ["demo"] => Commands.Demo(stdout),
+                ["replay"] => Commands.Replay(line, stdout, stderr),
+                ["bench", "classifier"] => Commands.BenchClassifier(line, stdout),
                 _ => throw new UsageException($"unknown command '{string.Join(' ', line.Words)}' (try 'ovnsim --help')"),
             };
         }
@@ -48,7 +51,8 @@ internal static class Program
             return UsageError;
         }
         catch (Exception e) when (e is OvsdbFileException or NbctlException or OvsdbDataException
-                                      or OvsdbSchemaException or IOException or UnauthorizedAccessException)
+                                      or OvsdbSchemaException or IOException or UnauthorizedAccessException
+                                      or InvalidDataException or ArgumentException)
         {
             stderr.WriteLine($"ovnsim: {e.Message}");
             return UserError;
