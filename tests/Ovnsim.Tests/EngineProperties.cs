@@ -1,0 +1,198 @@
+using System.Buffers.Binary;
+using FsCheck.Xunit;
+using Ovnsim.Engine;
+
+namespace Ovnsim.Tests;
+
+/// <summary>
+/// FsCheck properties of the engine: the tuple-space classifier picks the rule a plain linear scan picks, at every
+/// vector width; conntrack's DNAT and the reply's un-DNAT restore the original tuple with valid checksums.
+/// </summary>
+public sealed class EngineProperties
+{
+    private static readonly KeyField[] Fields =
+    [
+        KeyFields.Metadata, KeyFields.InPort, KeyFields.DlType, KeyFields.NwSrc, KeyFields.NwDst, KeyFields.TpDst,
+        KeyFields.Reg(14), KeyFields.Reg(15), KeyFields.CtState, KeyFields.Ipv6Dst, KeyFields.DlDst,
+    ];
+
+    /// <summary>The reference: every rule tried in turn, the highest priority wins.</summary>
+    private static int? Linear(List<(FlowKey Value, FlowKey Mask, int Priority)> rules, in FlowKey key)
+    {
+        int? best = null;
+        for (int i = 0; i < rules.Count; i++)
+        {
+            var (v, m, p) = rules[i];
+            bool match = true;
+            for (int w = 0; w < FlowKey.Words && match; w++)
+            {
+                match = (key[w] & m[w]) == (v[w] & m[w]);
+            }
+
+            if (match && (best is null || p > rules[best.Value].Priority))
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
+
+    private static FlowKey RandomKey(Random r, int fieldsMask, bool forMask)
+    {
+        var k = default(FlowKey);
+        for (int f = 0; f < Fields.Length; f++)
+        {
+            if ((fieldsMask & (1 << f)) == 0)
+            {
+                continue;
+            }
+
+            // Few values per field, so that rules and packets meet often; masks are prefixes or all ones.
+            UInt128 value = forMask
+                ? (r.Next(3) == 0 ? Fields[f].AllOnes << r.Next(Fields[f].Bits / 2) : Fields[f].AllOnes)
+                : (UInt128)(uint)r.Next(4);
+            Fields[f].Set(ref k, value, Fields[f].AllOnes);
+        }
+
+        return k;
+    }
+
+    [Property(MaxTest = 200)]
+    public bool Classifier_agrees_with_a_linear_scan_at_every_width(int seed)
+    {
+        var r = new Random(seed);
+        int nMasks = 1 + r.Next(12);
+        var masks = Enumerable.Range(0, nMasks).Select(_ => RandomKey(r, r.Next(1 << Fields.Length), forMask: true)).ToList();
+        var rules = new List<(FlowKey, FlowKey, int)>();
+        var priorities = Enumerable.Range(0, 1000).OrderBy(_ => r.Next()).ToList();
+        int n = r.Next(1, 150);
+        for (int i = 0; i < n; i++)
+        {
+            var mask = masks[r.Next(masks.Count)];
+            rules.Add((RandomKey(r, (1 << Fields.Length) - 1, forMask: false), mask, priorities[i]));
+        }
+
+        var widths = new[] { SimdWidth.Scalar, SimdWidth.V128, SimdWidth.V256, SimdWidth.V512 }
+            .Where(w => w <= MaskedKey.Best).ToList();
+        var classifiers = widths.Select(w =>
+        {
+            var c = new Classifier<int>(w);
+            for (int i = 0; i < rules.Count; i++)
+            {
+                c.Insert(rules[i].Item1, rules[i].Item2, rules[i].Item3, i);
+            }
+
+            return c;
+        }).ToList();
+        for (int p = 0; p < 200; p++)
+        {
+            var key = RandomKey(r, (1 << Fields.Length) - 1, forMask: false);
+            int? expected = Linear(rules, key);
+            foreach (var c in classifiers)
+            {
+                var hit = c.Lookup(key);
+                if (hit?.Payload != expected)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    [Property(MaxTest = 200)]
+    public bool Masked_hash_is_the_same_at_every_width(int seed)
+    {
+        var r = new Random(seed);
+        var key = default(FlowKey);
+        var mask = default(FlowKey);
+        for (int w = 0; w < FlowKey.Words; w++)
+        {
+            key[w] = (ulong)r.NextInt64();
+            mask[w] = r.Next(3) == 0 ? 0 : (ulong)r.NextInt64();
+        }
+
+        var chunks = MaskedKey.ActiveChunks(mask);
+        ulong h = MaskedKey.Hash(key, mask, chunks, SimdWidth.Scalar);
+        var value = MaskedKey.And(key, mask);
+        return new[] { SimdWidth.V128, SimdWidth.V256, SimdWidth.V512 }.Where(w => w <= MaskedKey.Best)
+            .All(w => MaskedKey.Hash(key, mask, chunks, w) == h && MaskedKey.Matches(key, mask, value, chunks, w));
+    }
+
+    private static byte[] Tcp(uint src, uint dst, ushort sport, ushort dport, ushort flags, uint seq, uint ack)
+    {
+        var f = new byte[54];
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(12), 0x0800);
+        var ip = f.AsSpan(14);
+        ip[0] = 0x45;
+        BinaryPrimitives.WriteUInt16BigEndian(ip[2..], 40);
+        ip[8] = 64;
+        ip[9] = 6;
+        BinaryPrimitives.WriteUInt32BigEndian(ip[12..], src);
+        BinaryPrimitives.WriteUInt32BigEndian(ip[16..], dst);
+        BinaryPrimitives.WriteUInt16BigEndian(ip[10..], HeaderCommit.InternetChecksum(ip[..20]));
+        var tcp = ip[20..];
+        BinaryPrimitives.WriteUInt16BigEndian(tcp, sport);
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[2..], dport);
+        BinaryPrimitives.WriteUInt32BigEndian(tcp[4..], seq);
+        BinaryPrimitives.WriteUInt32BigEndian(tcp[8..], ack);
+        tcp[12] = 0x50;
+        tcp[13] = (byte)flags;
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[14..], 64240);
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[16..], TcpChecksum(f));
+        return f;
+    }
+
+    private static ushort TcpChecksum(byte[] f)
+    {
+        var ip = f.AsSpan(14, 40);
+        uint sum = 6u + 20u;
+        for (int i = 12; i < 20; i += 2)
+        {
+            sum += BinaryPrimitives.ReadUInt16BigEndian(ip[i..]);
+        }
+
+        var copy = ip[20..].ToArray();
+        copy[16] = copy[17] = 0;
+        return HeaderCommit.InternetChecksum(copy, sum);
+    }
+
+    private static bool ChecksumsValid(byte[] f) =>
+        HeaderCommit.InternetChecksum(f.AsSpan(14, 20)) == 0 && TcpChecksum(f) == BinaryPrimitives.ReadUInt16BigEndian(f.AsSpan(50));
+
+    private static byte[] Run(Conntrack ct, byte[] frame, CtRequest request)
+    {
+        var packet = new Packet();
+        packet.Load(frame);
+        var key = default(FlowKey);
+        FlowExtractor.Extract(packet, ref key);
+        var committed = key;
+        ct.Execute(packet, ref key, request, ref committed);
+        return packet.ToArray();
+    }
+
+    [Property(MaxTest = 300)]
+    public bool Dnat_then_the_replys_undnat_restore_the_original_tuple_with_valid_checksums(
+        uint client, uint vip, uint backend, ushort cport, ushort vport, ushort bport)
+    {
+        if (cport == 0 || vport == 0 || bport == 0 || client == vip || client == backend)
+        {
+            return true;
+        }
+
+        var ct = new Conntrack();
+        var dnat = new CtRequest(7, true, true, "dst", backend, bport, 0);
+        var syn = Run(ct, Tcp(client, vip, cport, vport, 0x02, 1000, 0), dnat);
+        bool forward = BinaryPrimitives.ReadUInt32BigEndian(syn.AsSpan(30)) == backend
+            && BinaryPrimitives.ReadUInt16BigEndian(syn.AsSpan(36)) == bport && ChecksumsValid(syn);
+
+        var undnat = new CtRequest(7, false, true, null, 0, 0, 0);
+        var synack = Run(ct, Tcp(backend, client, bport, cport, 0x12, 5000, 1001), undnat);
+        bool back = BinaryPrimitives.ReadUInt32BigEndian(synack.AsSpan(26)) == vip
+            && BinaryPrimitives.ReadUInt16BigEndian(synack.AsSpan(34)) == vport
+            && BinaryPrimitives.ReadUInt32BigEndian(synack.AsSpan(30)) == client && ChecksumsValid(synack);
+        return forward && back && ct.Connections.Count == 1;
+    }
+}
