@@ -655,20 +655,7 @@ public sealed class Conntrack
             && ackskew >= -MaxAckWindow && ackskew <= (MaxAckWindow << sws)
             && ((flags & Rst) == 0 || origSeq == src.SeqLo || origSeq == src.SeqLo + 1 || origSeq + 1 == src.SeqLo))
         {
-            if (src.MaxWin < win)
-            {
-                src.MaxWin = win;
-            }
-
-            if (SeqGt(end, src.SeqLo))
-            {
-                src.SeqLo = end;
-            }
-
-            if (SeqGeq(ack + (win << sws), dst.SeqHi))
-            {
-                dst.SeqHi = ack + Math.Max(win << sws, 1u);
-            }
+            SlideWindows(src, dst, win, sws, ack, end);
 
             if ((flags & Syn) != 0 && src.State < TcpState.SYN_SENT)
             {
@@ -709,20 +696,7 @@ public sealed class Conntrack
         if ((dst.State < TcpState.SYN_SENT || dst.State >= TcpState.FIN_WAIT_2 || src.State >= TcpState.FIN_WAIT_2)
             && SeqGeq(src.SeqHi + MaxAckWindow, end) && SeqGeq(seq, src.SeqLo - MaxAckWindow))
         {
-            if (src.MaxWin < win)
-            {
-                src.MaxWin = win;
-            }
-
-            if (SeqGt(end, src.SeqLo))
-            {
-                src.SeqLo = end;
-            }
-
-            if (SeqGeq(ack + (win << sws), dst.SeqHi))
-            {
-                dst.SeqHi = ack + Math.Max(win << sws, 1u);
-            }
+            SlideWindows(src, dst, win, sws, ack, end);
 
             if ((flags & Fin) != 0 && src.State < TcpState.CLOSING)
             {
@@ -738,6 +712,25 @@ public sealed class Conntrack
         }
 
         return CtState.Invalid;
+    }
+
+    /// <summary>A packet inside the window: the sender's window and sequence, and what the other end may send.</summary>
+    private static void SlideWindows(TcpPeer src, TcpPeer dst, uint win, int sws, uint ack, uint end)
+    {
+        if (src.MaxWin < win)
+        {
+            src.MaxWin = win;
+        }
+
+        if (SeqGt(end, src.SeqLo))
+        {
+            src.SeqLo = end;
+        }
+
+        if (SeqGeq(ack + (win << sws), dst.SeqHi))
+        {
+            dst.SeqHi = ack + Math.Max(win << sws, 1u);
+        }
     }
 
     /// <summary>Rewrites the packet's addresses and ports for the connection's translation in this direction.</summary>
