@@ -409,7 +409,7 @@ internal static class Commands
         stdout.WriteLine();
         stdout.WriteLine("   All of them: ovnsim openflow --nb src/Ovnsim.Cli/Scenarios/seed/seed.nbctl --no-stats");
         stdout.WriteLine();
-        stdout.WriteLine("Not simulated yet: the packet replay (the datapath engine); it arrives with its issue.");
+        stdout.WriteLine("Packets: ovnsim replay --nb FILE --in PORT=FILE.pcap --out DIR runs pcaps through this br-int (the demo's own packet steps arrive with the packets issue).");
         return 0;
     }
 
