@@ -111,9 +111,7 @@ public sealed class Bridge
         var conj = f.ActionList.Count > 0 && f.ActionList.All(a => a is ConjunctionAction)
             ? f.ActionList.Cast<ConjunctionAction>().ToList() : null;
         var entry = new FlowEntry(f, conj ?? []);
-        var cls = conj is null ? table.Hard : table.Soft;
-        cls.Insert(value, mask, f.Priority, entry);
-        return cls.Lookup(value)!;
+        return (conj is null ? table.Hard : table.Soft).Insert(value, mask, f.Priority, entry);
     }
 
     /// <summary>
@@ -221,14 +219,14 @@ public sealed class Bridge
         }
 
         KeyFields.ConjId.Set(ref x.Key, 0, uint.MaxValue);
-        var hard = t.Hard.Lookup(x.Key, ref x.Wildcards);
+        var hard = t.Hard.Lookup(x.Key);
         if (t.Soft.Count == 0)
         {
             return hard;
         }
 
         _soft.Clear();
-        t.Soft.LookupAll(x.Key, hard?.Priority ?? int.MinValue, _soft, ref x.Wildcards);
+        t.Soft.LookupAll(x.Key, hard?.Priority ?? int.MinValue, _soft);
         if (_soft.Count == 0)
         {
             return hard;
@@ -264,7 +262,7 @@ public sealed class Bridge
         }
 
         KeyFields.ConjId.Set(ref x.Key, bestId, uint.MaxValue);
-        var conj = t.Hard.Lookup(x.Key, ref x.Wildcards);
+        var conj = t.Hard.Lookup(x.Key);
         KeyFields.ConjId.Set(ref x.Key, 0, uint.MaxValue);
         return conj is not null && conj.Priority >= bestPriority ? conj : hard;
     }
@@ -371,32 +369,12 @@ public sealed class Bridge
 
     private static UInt128 Bits(int n) => n >= 128 ? UInt128.MaxValue : (UInt128.One << n) - 1;
 
-    private static readonly Dictionary<OvsField, KeyField> FieldMap = new(ReferenceEqualityComparer.Instance);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<OvsField, KeyField> FieldMap =
+        new(ReferenceEqualityComparer.Instance);
 
-    private static KeyField Field(OvsField f)
-    {
-        lock (FieldMap)
-        {
-            if (!FieldMap.TryGetValue(f, out var k))
-            {
-                k = KeyFields.Get(f.Name);
-                FieldMap[f] = k;
-            }
+    private static KeyField Field(OvsField f) => FieldMap.GetOrAdd(f, static f => KeyFields.Get(f.Name));
 
-            return k;
-        }
-    }
-
-    private static void ClearCt(ref FlowKey key)
-    {
-        KeyFields.CtState.Set(ref key, 0, uint.MaxValue);
-        KeyFields.CtZone.Set(ref key, 0, 0xffff);
-        KeyFields.CtMark.Set(ref key, 0, uint.MaxValue);
-        KeyFields.CtLabel.Set(ref key, 0, UInt128.MaxValue);
-        key[18] &= ~KeyFields.CtNwProto.WordMask;
-        key[20] = 0;
-        key[21] &= ~(KeyFields.CtTpSrc.WordMask | KeyFields.CtTpDst.WordMask);
-    }
+    private static void ClearCt(ref FlowKey key) => KeyFields.CopyMasked(ref key, default, KeyFields.CtMask);
 
     private static void Output(Xlate x, uint port)
     {
@@ -419,27 +397,25 @@ public sealed class Bridge
         x.Sink!.Output(port, x.Packet.Data);
     }
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, UInt128> _natAddresses = new(StringComparer.Ordinal);
+
     private void RunCt(Xlate x, CtAction ct)
     {
         HeaderCommit.Commit(x.Packet, ref x.Committed, x.Key);
         var before = x.Key;
         ushort zone = (ushort)((Field(ct.Zone.Field).Get(x.Key) >> ct.Zone.Offset) & Bits(ct.Zone.Bits));
-        UInt128 natAddress = 0;
-        if (ct.Nat?.Address is { } a)
-        {
-            natAddress = ct.Nat.IsIpv6 ? ParseIpv6(a) : ParseIpv4(a);
-        }
+        UInt128 natAddress = ct.Nat?.Address is { } a ? _natAddresses.GetOrAdd(a, static t => ParseAddress(t)) : 0;
 
         var request = new CtRequest(zone, ct.Commit, ct.Nat is not null, ct.Nat?.Kind, natAddress,
             (ushort)(ct.Nat?.PortLow ?? 0), (ushort)(ct.Nat?.PortHigh ?? 0));
-        Conntrack.Execute(x.Packet, ref x.Key, request, ref x.Committed);
-        if (ct.Commit && ct.Exec.Count > 0)
+        var conn = Conntrack.Execute(x.Packet, ref x.Key, request, ref x.Committed);
+        if (ct.Commit && ct.Exec.Count > 0 && conn is not null)
         {
             uint markMask = 0;
             UInt128 labelMask = 0;
-            foreach (var e in ct.Exec)
+            for (int i = 0; i < ct.Exec.Count; i++)
             {
-                if (e is SetFieldAction sf)
+                if (ct.Exec[i] is SetFieldAction sf)
                 {
                     Field(sf.Field).Set(ref x.Key, sf.Value, sf.Mask);
                     if (sf.Field.Name == "ct_mark")
@@ -453,7 +429,7 @@ public sealed class Bridge
                 }
             }
 
-            Conntrack.SetMarkAndLabel(x.Key, markMask, labelMask);
+            Conntrack.SetMarkAndLabel(conn, x.Key, markMask, labelMask);
         }
 
         if (ct.Table is { } table)
@@ -462,18 +438,7 @@ public sealed class Bridge
         }
 
         // The translation continues with the ct fields as they were before (OVS only sees the new ones after recirculating).
-        RestoreCt(ref x.Key, before);
-    }
-
-    private static void RestoreCt(ref FlowKey key, in FlowKey before)
-    {
-        KeyFields.CtState.Set(ref key, KeyFields.CtState.Get(before), uint.MaxValue);
-        KeyFields.CtZone.Set(ref key, KeyFields.CtZone.Get(before), 0xffff);
-        KeyFields.CtMark.Set(ref key, KeyFields.CtMark.Get(before), uint.MaxValue);
-        KeyFields.CtLabel.Set(ref key, KeyFields.CtLabel.Get(before), UInt128.MaxValue);
-        key[20] = before[20];
-        key[21] = (key[21] & KeyFields.ConjId.WordMask) | (before[21] & ~KeyFields.ConjId.WordMask);
-        key[18] = (key[18] & ~KeyFields.CtNwProto.WordMask) | (before[18] & KeyFields.CtNwProto.WordMask);
+        KeyFields.CopyMasked(ref x.Key, before, KeyFields.CtMask);
     }
 
     private void RunGroup(Xlate x, uint id)
@@ -504,14 +469,11 @@ public sealed class Bridge
         ulong type = (ulong)KeyFields.DlType.Get(key);
         if (type == 0x86dd)
         {
-            foreach (var f in new[] { KeyFields.Ipv6Src, KeyFields.Ipv6Dst })
-            {
-                UInt128 v = f.Get(key);
-
-                // Each 64-bit half as an x86 host reads it from network order.
-                hash = OvsHash.Add64(hash, System.Buffers.Binary.BinaryPrimitives.ReverseEndianness((ulong)(v >> 64)));
-                hash = OvsHash.Add64(hash, System.Buffers.Binary.BinaryPrimitives.ReverseEndianness((ulong)v));
-            }
+            // Each 64-bit half as an x86 host reads it from network order.
+            static uint AddAddress(uint hash, UInt128 v) =>
+                OvsHash.Add64(OvsHash.Add64(hash, System.Buffers.Binary.BinaryPrimitives.ReverseEndianness((ulong)(v >> 64))),
+                    System.Buffers.Binary.BinaryPrimitives.ReverseEndianness((ulong)v));
+            hash = AddAddress(AddAddress(hash, KeyFields.Ipv6Src.Get(key)), KeyFields.Ipv6Dst.Get(key));
         }
         else if (type is 0x0800 or 0x0806)
         {
@@ -557,15 +519,9 @@ public sealed class Bridge
         table.Hard.Insert(value, mask, 32768, new FlowEntry(flow, []));
     }
 
-    internal static UInt128 ParseIpv4(string s) =>
-        System.Net.IPAddress.TryParse(s, out var ip) && ip.GetAddressBytes() is { Length: 4 } b
-            ? ((uint)b[0] << 24) | ((uint)b[1] << 16) | ((uint)b[2] << 8) | b[3]
-            : throw new FormatException($"bad IPv4 address {s}");
-
-    internal static UInt128 ParseIpv6(string s) =>
-        System.Net.IPAddress.TryParse(s, out var ip) && ip.GetAddressBytes() is { Length: 16 } b
-            ? System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(b)
-            : throw new FormatException($"bad IPv6 address {s}");
+    /// <summary>An IPv4 or IPv6 address as a right-aligned number.</summary>
+    internal static UInt128 ParseAddress(string text) =>
+        System.Net.IPAddress.TryParse(text, out var ip) ? AddressText.Value(ip) : throw new FormatException($"bad IP address {text}");
 
     private sealed class OfTableState(SimdWidth width)
     {
@@ -676,7 +632,6 @@ public sealed class Bridge
     {
         public FlowKey Key;
         public FlowKey Committed;
-        public FlowKey Wildcards;
         public readonly UInt128[] Stack = new UInt128[128];
         public readonly Packet Packet = new();
         public readonly Queue<(Packet Packet, FlowKey Key, int Table)> Pending = new();
@@ -693,7 +648,6 @@ public sealed class Bridge
         public void Reset(IBridgeSink sink)
         {
             Key = default;
-            Wildcards = default;
             Sp = Depth = Resubmits = Pass = 0;
             Table = -1;
             Stop = false;
@@ -738,8 +692,7 @@ public sealed class Bridge
                     int eq = s.IndexOf('=', StringComparison.Ordinal);
                     string name = s[..eq], text = s[(eq + 1)..];
                     var f = KeyFields.Get(name);
-                    UInt128 v = text.Contains(':', StringComparison.Ordinal) ? ParseIpv6(text)
-                        : text.Count(c => c == '.') == 3 ? ParseIpv4(text)
+                    UInt128 v = text.Contains(':', StringComparison.Ordinal) || text.Count(c => c == '.') == 3 ? ParseAddress(text)
                         : text.StartsWith("0x", StringComparison.Ordinal) ? Convert.ToUInt64(text[2..], 16)
                         : ulong.Parse(text, CultureInfo.InvariantCulture);
                     spec._match.Add((f, null, v));
@@ -764,7 +717,7 @@ public sealed class Bridge
         {
             int bracket = text.IndexOf('[', StringComparison.Ordinal);
             string nxm = text[..bracket], range = text[(bracket + 1)..^1];
-            var field = OvsField.AllNames.Select(OvsField.Get).First(f => f.NxmName == nxm);
+            var field = OvsField.GetByNxmName(nxm);
             var key = KeyFields.Get(field.Name);
             if (range.Length == 0)
             {

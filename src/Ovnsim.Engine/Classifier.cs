@@ -72,39 +72,34 @@ public sealed class Classifier<T>
     public IEnumerable<ClassifierRule<T>> Rules => _subtables.SelectMany(s => s.AllRules());
 
     /// <summary>
-    /// Inserts a rule. A rule with the same mask, value and priority is replaced (as OpenFlow's add replaces an
-    /// identical flow); the replaced rule is returned.
+    /// Inserts a rule and returns it. A rule with the same mask, value and priority is replaced (as OpenFlow's add
+    /// replaces an identical flow).
     /// </summary>
-    public ClassifierRule<T>? Insert(in FlowKey value, in FlowKey mask, int priority, T payload)
+    public ClassifierRule<T> Insert(in FlowKey value, in FlowKey mask, int priority, T payload)
     {
+        bool reorder = false;
         if (!_byMask.TryGetValue(mask, out var sub))
         {
             sub = new Subtable(mask);
             _byMask[mask] = sub;
             _subtables.Add(sub);
+            reorder = true;
         }
 
         var rule = new ClassifierRule<T>(value, mask, priority, payload);
-        var replaced = sub.Insert(rule, Width);
-        if (replaced is null)
+        reorder |= priority > sub.MaxPriority;
+        if (sub.Insert(rule, Width) is null)
         {
             _count++;
         }
 
-        Reorder();
-        return replaced;
-    }
+        if (reorder)
+        {
+            _ordered = [.. _subtables.OrderByDescending(s => s.MaxPriority)];
+        }
 
-    /// <summary>Removes every rule.</summary>
-    public void Clear()
-    {
-        _subtables.Clear();
-        _byMask.Clear();
-        _ordered = [];
-        _count = 0;
+        return rule;
     }
-
-    private void Reorder() => _ordered = [.. _subtables.OrderByDescending(s => s.MaxPriority)];
 
     /// <summary>The highest-priority rule matching <paramref name="key"/>, or null.</summary>
     public ClassifierRule<T>? Lookup(in FlowKey key)
@@ -127,33 +122,8 @@ public sealed class Classifier<T>
         return best;
     }
 
-    /// <summary>
-    /// As <see cref="Lookup(in FlowKey)"/>, also adding to <paramref name="wildcards"/> the mask of every subtable
-    /// looked into: the bits the answer depended on (what the datapath's megaflow must match).
-    /// </summary>
-    public ClassifierRule<T>? Lookup(in FlowKey key, ref FlowKey wildcards)
-    {
-        ClassifierRule<T>? best = null;
-        foreach (var sub in _ordered)
-        {
-            if (best is not null && sub.MaxPriority <= best.Priority)
-            {
-                break;
-            }
-
-            MaskedKey.Or(ref wildcards, sub.Mask);
-            var r = sub.Find(key, Width);
-            if (r is not null && (best is null || r.Priority > best.Priority))
-            {
-                best = r;
-            }
-        }
-
-        return best;
-    }
-
     /// <summary>Every rule matching <paramref name="key"/> with priority above <paramref name="above"/>, into <paramref name="output"/>.</summary>
-    public void LookupAll(in FlowKey key, int above, List<ClassifierRule<T>> output, ref FlowKey wildcards)
+    public void LookupAll(in FlowKey key, int above, List<ClassifierRule<T>> output)
     {
         foreach (var sub in _ordered)
         {
@@ -162,7 +132,6 @@ public sealed class Classifier<T>
                 break;
             }
 
-            MaskedKey.Or(ref wildcards, sub.Mask);
             sub.FindAll(key, Width, above, output);
         }
     }
@@ -181,8 +150,6 @@ public sealed class Classifier<T>
         }
 
         public int MaxPriority { get; private set; } = int.MinValue;
-
-        public ref readonly FlowKey Mask => ref _mask;
 
         public IEnumerable<ClassifierRule<T>> AllRules() => _slots.Where(e => e is not null).SelectMany(e => e!.Rules);
 

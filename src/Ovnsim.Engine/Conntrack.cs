@@ -202,7 +202,8 @@ public sealed class Conntrack
     /// ct_mark, ct_label and the original-direction fields in <paramref name="key"/>, commits and NATs as asked,
     /// rewriting the packet (and the header fields of <paramref name="key"/>) when a translation applies.
     /// </summary>
-    public void Execute(Packet packet, ref FlowKey key, in CtRequest request, ref FlowKey committed)
+    /// <returns>The connection the packet belongs to, or null (untracked, invalid, or new and not committed).</returns>
+    public Connection? Execute(Packet packet, ref FlowKey key, in CtRequest request, ref FlowKey committed)
     {
         Expire();
         ushort dlType = (ushort)KeyFields.DlType.Get(key);
@@ -211,21 +212,20 @@ public sealed class Conntrack
         if ((dlType != 0x0800 && !v6) || packet.L3 < 0 || (KeyFields.NwFrag.Get(key) & FlowExtractor.FragLater) != 0)
         {
             SetState(ref key, CtState.Tracked | CtState.Invalid, null, false);
-            return;
+            return null;
         }
 
         byte proto = (byte)KeyFields.NwProto.Get(key);
         var tuple = TupleOf(key, v6, proto, out byte icmpType, out bool icmpError);
         if (icmpError)
         {
-            Related(packet, ref key, request, v6, ref committed);
-            return;
+            return Related(packet, ref key, request, v6, ref committed);
         }
 
         if (IsTransport(proto) && packet.L4 < 0)
         {
             SetState(ref key, CtState.Tracked | CtState.Invalid, null, false);
-            return;
+            return null;
         }
 
         CtState state;
@@ -249,10 +249,10 @@ public sealed class Conntrack
 
         if (conn is null)
         {
-            if (!ValidNew(proto, packet, key, icmpType))
+            if (!ValidNew(proto, key, icmpType))
             {
                 SetState(ref key, CtState.Tracked | CtState.Invalid, null, false);
-                return;
+                return null;
             }
 
             if (request.Commit)
@@ -277,26 +277,18 @@ public sealed class Conntrack
         }
 
         SetState(ref key, state | CtState.Tracked | (reply ? CtState.Reply : 0), conn, conn is not null && state != CtState.Invalid);
+        return conn;
     }
 
-    /// <summary>After a committing ct's exec: stores the mark and label the actions left in the key.</summary>
-    public void SetMarkAndLabel(in FlowKey key, uint markMask, UInt128 labelMask)
+    /// <summary>After a committing ct's exec: stores in the connection the mark and label the actions left in the key.</summary>
+    public static void SetMarkAndLabel(Connection conn, in FlowKey key, uint markMask, UInt128 labelMask)
     {
-        var conn = _last;
-        if (conn is null)
-        {
-            return;
-        }
-
         conn.Mark = (conn.Mark & ~markMask) | ((uint)KeyFields.CtMark.Get(key) & markMask);
         conn.Label = (conn.Label & ~labelMask) | (KeyFields.CtLabel.Get(key) & labelMask);
     }
 
-    private Connection? _last;
-
-    private void SetState(ref FlowKey key, CtState state, Connection? conn, bool tracked)
+    private static void SetState(ref FlowKey key, CtState state, Connection? conn, bool tracked)
     {
-        _last = conn;
         KeyFields.CtState.Set(ref key, (uint)state, uint.MaxValue);
         KeyFields.CtMark.Set(ref key, conn?.Mark ?? 0, uint.MaxValue);
         KeyFields.CtLabel.Set(ref key, conn?.Label ?? 0, UInt128.MaxValue);
@@ -337,7 +329,7 @@ public sealed class Conntrack
         return proto is 6 or 17 or 132 ? new CtTuple(src, dst, sp, dp) : new CtTuple(src, dst, 0, 0);
     }
 
-    private static bool ValidNew(byte proto, Packet packet, in FlowKey key, byte icmpType)
+    private static bool ValidNew(byte proto, in FlowKey key, byte icmpType)
     {
         if (proto == 6)
         {
@@ -401,7 +393,7 @@ public sealed class Conntrack
         }
         else
         {
-            conn.ExpiresAt = NowMs + (proto is 1 or 58 ? 60_000 : 60_000);
+            conn.ExpiresAt = NowMs + 60_000;
         }
 
         _connections.Add(conn);
@@ -759,7 +751,7 @@ public sealed class Conntrack
     }
 
     /// <summary>An ICMP error: related to the connection its quoted header belongs to, translated back if NATed.</summary>
-    private void Related(Packet packet, ref FlowKey key, in CtRequest request, bool v6, ref FlowKey committed)
+    private Connection? Related(Packet packet, ref FlowKey key, in CtRequest request, bool v6, ref FlowKey committed)
     {
         var d = packet.Data;
         int inner = packet.L4 + 8;
@@ -788,7 +780,7 @@ public sealed class Conntrack
         if (conn is null)
         {
             SetState(ref key, CtState.Tracked | CtState.Invalid, null, false);
-            return;
+            return null;
         }
 
         var state = CtState.Related | CtState.Tracked | (reply ? CtState.Reply : 0);
@@ -803,6 +795,7 @@ public sealed class Conntrack
         }
 
         SetState(ref key, state, conn, true);
+        return conn;
     }
 
     /// <summary>The entries as <c>ovs-appctl dpctl/dump-conntrack</c> prints them, one line each.</summary>
@@ -863,5 +856,5 @@ public sealed class Conntrack
     }
 
     private static string Address(Connection c, UInt128 a) =>
-        c.IsIpv6 ? Ovnsim.OpenFlow.OvsField.Get("ipv6_src").FormatValue(a, UInt128.MaxValue) : Ovnsim.OpenFlow.OvsField.Get("ip_src").FormatValue(a, uint.MaxValue);
+        c.IsIpv6 ? Ovnsim.OpenFlow.OvsField.Ipv6(a) : Ovnsim.OpenFlow.OvsField.Ipv4((uint)a);
 }

@@ -24,7 +24,7 @@ public static class FlowExtractor
     /// <summary>Clears the header fields of <paramref name="key"/> and fills them from the packet, setting its offsets.</summary>
     public static void Extract(Packet packet, ref FlowKey key)
     {
-        ClearHeaders(ref key);
+        KeyFields.CopyMasked(ref key, default, KeyFields.HeaderMask);
         packet.L2_5 = packet.L3 = packet.L4 = -1;
         ReadOnlySpan<byte> d = packet.Data;
         packet.L3End = d.Length;
@@ -72,21 +72,6 @@ public static class FlowExtractor
                 Arp(packet, l3, at, ref key);
                 break;
         }
-    }
-
-    private static void ClearHeaders(ref FlowKey key)
-    {
-        key[1] &= KeyFields.InPort.WordMask;
-        key[2] = key[3] = key[4] = 0;
-        key[5] &= KeyFields.CtZone.WordMask;
-        key[18] &= ~KeyFields.ArpSha.WordMask;
-        key[19] = 0;
-        for (int w = 22; w < 28; w++)
-        {
-            key[w] = 0;
-        }
-
-        key[28] &= ~KeyFields.Ipv6Label.WordMask;
     }
 
     private static void Ipv4(Packet packet, ReadOnlySpan<byte> ip, int at, ref FlowKey key)

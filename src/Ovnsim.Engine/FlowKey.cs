@@ -80,9 +80,6 @@ public sealed record KeyField(string Name, int Word, int Shift, int Bits)
         ulong m = ((ulong)mask << Shift) & WordMask, v = (ulong)value << Shift;
         key[Word] = (key[Word] & ~m) | (v & m);
     }
-
-    /// <summary>Sets the mask bits of the field in a mask key (un-wildcards them).</summary>
-    public void Unwildcard(ref FlowKey mask, UInt128 bits) => Set(ref mask, UInt128.MaxValue, bits & AllOnes);
 }
 
 /// <summary>The fields of <see cref="FlowKey"/> and their OVS names (lib/meta-flow.xml), aliases included.</summary>
@@ -202,7 +199,7 @@ public static class KeyFields
     /// <summary>pkt_mark.</summary>
     public static readonly KeyField PktMark = new("pkt_mark", 29, 32, 32);
 
-    /// <summary>ct_ipv6_src (words 30-31)... not modelled; the words are spare.</summary>
+    // Words 30-31 are spare (ct_ipv6_src/dst are not modelled).
     private static readonly KeyField[] RegFields = [.. Enumerable.Range(0, 16).Select(i => new KeyField($"reg{i}", 8 + (i / 2), i % 2 == 0 ? 32 : 0, 32))];
 
     private static readonly KeyField[] XregFields = [.. Enumerable.Range(0, 8).Select(i => new KeyField($"xreg{i}", 8 + i, 0, 64))];
@@ -214,12 +211,53 @@ public static class KeyFields
 
     private static readonly Dictionary<string, KeyField> ByName = BuildNames();
 
+    /// <summary>
+    /// The bits of the packet's own header fields: what extraction fills in and what a commit writes back (in_port
+    /// and the ct fields are metadata, not headers).
+    /// </summary>
+    public static readonly FlowKey HeaderMask = MaskOf(DlDst, DlSrc, DlType, VlanTci, NwProto, NwTos, NwTtl, NwFrag,
+        NwSrc, NwDst, TpSrc, TpDst, TcpFlags, ArpSha, ArpTha, Ipv6Src, Ipv6Dst, NdTarget, Ipv6Label);
+
+    /// <summary>The bits conntrack sets: ct_state, ct_zone, ct_mark, ct_label and the original-direction fields.</summary>
+    public static readonly FlowKey CtMask = MaskOf(CtState, CtZone, CtMark, CtLabel, CtNwProto, CtNwSrc, CtNwDst, CtTpSrc, CtTpDst);
+
+    /// <summary><paramref name="key"/> with the bits of <paramref name="mask"/> taken from <paramref name="from"/>.</summary>
+    public static void CopyMasked(ref FlowKey key, in FlowKey from, in FlowKey mask)
+    {
+        for (int w = 0; w < FlowKey.Words; w++)
+        {
+            key[w] = (key[w] & ~mask[w]) | (from[w] & mask[w]);
+        }
+    }
+
+    /// <summary>Whether <paramref name="a"/> and <paramref name="b"/> agree on the bits of <paramref name="mask"/>.</summary>
+    public static bool EqualMasked(in FlowKey a, in FlowKey b, in FlowKey mask)
+    {
+        for (int w = 0; w < FlowKey.Words; w++)
+        {
+            if (((a[w] ^ b[w]) & mask[w]) != 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static FlowKey MaskOf(params KeyField[] fields)
+    {
+        var m = default(FlowKey);
+        foreach (var f in fields)
+        {
+            f.Set(ref m, UInt128.MaxValue, f.AllOnes);
+        }
+
+        return m;
+    }
+
     /// <summary>The field an OVS name (or an alias meta-flow accepts) denotes.</summary>
     public static KeyField Get(string name) =>
         ByName.TryGetValue(name, out var f) ? f : throw new ArgumentException($"field {name} is not in the flow key", nameof(name));
-
-    /// <summary>Whether the field is in the key.</summary>
-    public static bool TryGet(string name, out KeyField field) => ByName.TryGetValue(name, out field!);
 
     private static Dictionary<string, KeyField> BuildNames()
     {

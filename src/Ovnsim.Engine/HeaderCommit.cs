@@ -16,7 +16,7 @@ public static class HeaderCommit
     /// </summary>
     public static void Commit(Packet packet, ref FlowKey committed, in FlowKey key)
     {
-        if (SameHeaders(committed, key))
+        if (KeyFields.EqualMasked(committed, key, KeyFields.HeaderMask))
         {
             return;
         }
@@ -47,41 +47,7 @@ public static class HeaderCommit
             }
         }
 
-        for (int w = 1; w <= 5; w++)
-        {
-            committed[w] = (committed[w] & ~HeaderWordMask(w)) | (key[w] & HeaderWordMask(w));
-        }
-
-        committed[18] = (committed[18] & ~KeyFields.ArpSha.WordMask) | (key[18] & KeyFields.ArpSha.WordMask);
-        committed[19] = key[19];
-        for (int w = 22; w < 28; w++)
-        {
-            committed[w] = key[w];
-        }
-
-        committed[28] = (committed[28] & ~KeyFields.Ipv6Label.WordMask) | (key[28] & KeyFields.Ipv6Label.WordMask);
-    }
-
-    private static ulong HeaderWordMask(int w) => w switch
-    {
-        1 => ~KeyFields.InPort.WordMask,
-        5 => ~KeyFields.CtZone.WordMask,
-        _ => ulong.MaxValue,
-    };
-
-    private static bool SameHeaders(in FlowKey a, in FlowKey b)
-    {
-        for (int w = 1; w <= 5; w++)
-        {
-            if (((a[w] ^ b[w]) & HeaderWordMask(w)) != 0)
-            {
-                return false;
-            }
-        }
-
-        return ((a[18] ^ b[18]) & KeyFields.ArpSha.WordMask) == 0 && a[19] == b[19]
-            && a[22] == b[22] && a[23] == b[23] && a[24] == b[24] && a[25] == b[25] && a[26] == b[26] && a[27] == b[27]
-            && ((a[28] ^ b[28]) & KeyFields.Ipv6Label.WordMask) == 0;
+        KeyFields.CopyMasked(ref committed, key, KeyFields.HeaderMask);
     }
 
     private static void Mac(Span<byte> d, int at, KeyField f, in FlowKey old, in FlowKey key)

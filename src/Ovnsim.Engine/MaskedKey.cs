@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Ovnsim.Engine;
@@ -199,17 +198,6 @@ public static class MaskedKey
                 }
 
                 return true;
-        }
-    }
-
-    /// <summary><paramref name="target"/> |= <paramref name="bits"/>, word by word.</summary>
-    public static void Or(ref FlowKey target, in FlowKey bits)
-    {
-        var t = MemoryMarshal.CreateSpan(ref Unsafe.As<FlowKey, ulong>(ref target), FlowKey.Words);
-        ReadOnlySpan<ulong> b = bits;
-        for (int i = 0; i < FlowKey.Words; i++)
-        {
-            t[i] |= b[i];
         }
     }
 

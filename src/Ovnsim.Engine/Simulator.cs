@@ -259,7 +259,7 @@ public sealed class Simulator : IBridgeSink
         ulong mac = (ulong)KeyFields.DlSrc.Get(key);
 
         // compose_nd_ns: to the solicited-node multicast address of the target.
-        UInt128 snm = (UInt128.Parse("ff020000000000000000000000000000", System.Globalization.NumberStyles.HexNumber) | 0x1ff000000) | (target & 0xffffff);
+        UInt128 snm = new UInt128(0xff02_0000_0000_0000, 0x0000_0001_ff00_0000) | (target & 0xffffff);
         ulong dstMac = 0x333300000000UL | (ulong)(snm & 0xffffffff);
         var p = new byte[14 + 40 + 32];
         HeaderCommit.WriteMac(p, dstMac);

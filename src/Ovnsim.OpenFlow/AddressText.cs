@@ -4,7 +4,7 @@ using System.Net;
 namespace Ovnsim.OpenFlow;
 
 /// <summary>Addresses as the SB writes them, read as ovn-controller reads them, into right-aligned integers.</summary>
-internal static class AddressText
+public static class AddressText
 {
     /// <summary><c>eth_addr_from_string</c>: six colon-separated hex bytes, or null.</summary>
     public static ulong? ParseMac(string text)

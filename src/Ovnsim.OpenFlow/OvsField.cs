@@ -55,6 +55,13 @@ public sealed record OvsField(string Name, string NxmName, int Bits, OvsFieldFor
 
     private static readonly Dictionary<string, OvsField> ByName = Build();
 
+    private static readonly Dictionary<string, OvsField> ByNxmName =
+        ByName.Values.DistinctBy(f => f.NxmName).ToDictionary(f => f.NxmName, StringComparer.Ordinal);
+
+    /// <summary>The field whose NXM or OXM name (as <c>move</c> and <c>learn</c> print it) is <paramref name="nxmName"/>.</summary>
+    public static OvsField GetByNxmName(string nxmName) =>
+        ByNxmName.TryGetValue(nxmName, out var f) ? f : throw new ArgumentException($"no OVS field {nxmName}", nameof(nxmName));
+
     /// <summary>Every name <see cref="Get"/> accepts.</summary>
     public static IEnumerable<string> AllNames => ByName.Keys;
 
