@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Ovnsim.OpenFlow;
 using Ovnsim.Ovsdb.Ordering;
 
@@ -36,7 +37,7 @@ public readonly record struct TraceStep(int Table, OpenFlowFlow? Flow, int Recir
 /// <c>ct(table=…)</c>. Header changes are committed to the frame before every output, ct and controller action,
 /// with OVS's incremental checksum updates.
 /// </summary>
-public sealed class Bridge
+public sealed partial class Bridge
 {
     /// <summary>OFPP_IN_PORT.</summary>
     public const uint PortInPort = 0xfff8;
@@ -93,6 +94,8 @@ public sealed class Bridge
         {
             _groups[id] = new DpHashGroup(groups.Get(id));
         }
+
+        FlushMegaflows();
     }
 
     /// <summary>Every flow with its counters, table by table.</summary>
@@ -125,9 +128,8 @@ public sealed class Bridge
         x.Packet.Load(frame);
         KeyFields.InPort.Set(ref x.Key, inPort, uint.MaxValue);
         FlowExtractor.Extract(x.Packet, ref x.Key);
-        x.Committed = x.Key;
-        x.RssHash = Hash5Tuple(x.Key);
-        RunTable(x, 0);
+        RssHash.Set(ref x.Key, Hash5Tuple(x.Key), uint.MaxValue);
+        RunPass(x, 0);
         RunRecirculations(x);
     }
 
@@ -142,8 +144,8 @@ public sealed class Bridge
         x.Packet.Load(frame);
         KeyFields.InPort.Set(ref x.Key, PortController, uint.MaxValue);
         FlowExtractor.Extract(x.Packet, ref x.Key);
+        RssHash.Set(ref x.Key, Hash5Tuple(x.Key), uint.MaxValue);
         x.Committed = x.Key;
-        x.RssHash = Hash5Tuple(x.Key);
         Run(x, actions);
         RunRecirculations(x);
     }
@@ -159,12 +161,50 @@ public sealed class Bridge
             x.Packet.CopyFrom(packet);
             x.ReturnPacket(packet);
             x.Key = key;
-            x.Committed = key;
-            x.Depth = 0;
-            x.Sp = 0;
-            x.Table = -1;
-            RunTable(x, table);
+            RunPass(x, table);
         }
+    }
+
+    /// <summary>
+    /// One pass through the tables from <paramref name="table"/> (the first, or one after a recirculation): replayed
+    /// from the megaflow cache when a megaflow matches, else translated, and cached when it can be.
+    /// </summary>
+    private void RunPass(Xlate x, int table)
+    {
+        x.Committed = x.Key;
+        x.Depth = 0;
+        x.Sp = 0;
+        x.Table = -1;
+        x.Resubmits = 0;
+        if (!UseMegaflows || Trace is not null)
+        {
+            RunTable(x, table);
+            return;
+        }
+
+        var hit = _megaflows.Lookup(x.Key);
+        if (hit is not null)
+        {
+            MegaflowHits++;
+            Replay(x, hit.Payload);
+            return;
+        }
+
+        MegaflowMisses++;
+        x.BeginRecording();
+        RunTable(x, table);
+        x.Recording = false;
+        if (x.Uncacheable)
+        {
+            return;
+        }
+
+        if (_megaflows.Count >= MaxMegaflows)
+        {
+            FlushMegaflows();
+        }
+
+        _megaflows.Insert(x.Input, x.Wc, 0, new Megaflow([.. x.Ops], [.. x.Hits], x.LimitDropped));
     }
 
     private void RunTable(Xlate x, int table)
@@ -172,6 +212,7 @@ public sealed class Bridge
         if (++x.Resubmits > MaxResubmits || x.Depth >= MaxDepth)
         {
             LimitDrops++;
+            x.LimitDropped = true;
             x.Stop = true;
             return;
         }
@@ -185,6 +226,10 @@ public sealed class Bridge
 
         rule.Packets++;
         rule.Bytes += x.Packet.Length;
+        if (x.Recording)
+        {
+            x.Hits.Add(rule);
+        }
 
         // xlate_recursively: only a resubmit to the same or an earlier table deepens the translation.
         bool deepens = table <= x.Table;
@@ -218,15 +263,21 @@ public sealed class Bridge
             return null;
         }
 
+        if (x.Recording && x.AfterNat)
+        {
+            x.Uncacheable = true; // the key now holds conntrack's translation, which the megaflow's match does not fix
+        }
+
+        ref FlowKey wc = ref x.Recording ? ref x.Wc : ref Unsafe.NullRef<FlowKey>();
         KeyFields.ConjId.Set(ref x.Key, 0, uint.MaxValue);
-        var hard = t.Hard.Lookup(x.Key);
+        var hard = t.Hard.Lookup(x.Key, ref wc);
         if (t.Soft.Count == 0)
         {
             return hard;
         }
 
         _soft.Clear();
-        t.Soft.LookupAll(x.Key, hard?.Priority ?? int.MinValue, _soft);
+        t.Soft.LookupAll(x.Key, hard?.Priority ?? int.MinValue, _soft, ref wc);
         if (_soft.Count == 0)
         {
             return hard;
@@ -235,8 +286,10 @@ public sealed class Bridge
         _clauses.Clear();
         foreach (var r in _soft)
         {
-            foreach (var c in r.Payload.Conjunctions)
+            var conjunctions = r.Payload.Conjunctions;
+            for (int i = 0; i < conjunctions.Count; i++)
             {
+                var c = conjunctions[i];
                 _clauses[(c.Id, r.Priority)] = _clauses.GetValueOrDefault((c.Id, r.Priority)) | (1u << c.Clause);
             }
         }
@@ -245,8 +298,10 @@ public sealed class Bridge
         int bestPriority = int.MinValue;
         foreach (var r in _soft)
         {
-            foreach (var c in r.Payload.Conjunctions)
+            var conjunctions = r.Payload.Conjunctions;
+            for (int i = 0; i < conjunctions.Count; i++)
             {
+                var c = conjunctions[i];
                 uint all = c.Clauses >= 32 ? uint.MaxValue : (1u << c.Clauses) - 1;
                 if (_clauses[(c.Id, r.Priority)] == all && r.Priority > bestPriority)
                 {
@@ -262,7 +317,7 @@ public sealed class Bridge
         }
 
         KeyFields.ConjId.Set(ref x.Key, bestId, uint.MaxValue);
-        var conj = t.Hard.Lookup(x.Key);
+        var conj = t.Hard.Lookup(x.Key, ref wc);
         KeyFields.ConjId.Set(ref x.Key, 0, uint.MaxValue);
         return conj is not null && conj.Priority >= bestPriority ? conj : hard;
     }
@@ -278,19 +333,26 @@ public sealed class Bridge
                     break;
                 case SetFieldAction sf:
                     Field(sf.Field).Set(ref x.Key, sf.Value, sf.Mask);
+                    x.Wrote(Field(sf.Field), sf.Mask);
                     break;
                 case MoveAction mv:
                 {
                     UInt128 bits = Bits(mv.Source.Bits);
-                    UInt128 v = (Field(mv.Source.Field).Get(x.Key) >> mv.Source.Offset) & bits;
+                    var source = Field(mv.Source.Field);
+                    x.Read(source, bits << mv.Source.Offset);
+                    UInt128 v = (source.Get(x.Key) >> mv.Source.Offset) & bits;
                     Field(mv.Destination.Field).Set(ref x.Key, v << mv.Destination.Offset, bits << mv.Destination.Offset);
+                    x.Wrote(Field(mv.Destination.Field), bits << mv.Destination.Offset);
                     break;
                 }
 
                 case PushAction push:
                     if (x.Sp < x.Stack.Length)
                     {
-                        x.Stack[x.Sp++] = (Field(push.Subfield.Field).Get(x.Key) >> push.Subfield.Offset) & Bits(push.Subfield.Bits);
+                        UInt128 bits = Bits(push.Subfield.Bits);
+                        var source = Field(push.Subfield.Field);
+                        x.Read(source, bits << push.Subfield.Offset);
+                        x.Stack[x.Sp++] = (source.Get(x.Key) >> push.Subfield.Offset) & bits;
                     }
 
                     break;
@@ -299,14 +361,17 @@ public sealed class Bridge
                     {
                         UInt128 bits = Bits(pop.Subfield.Bits);
                         Field(pop.Subfield.Field).Set(ref x.Key, (x.Stack[--x.Sp] & bits) << pop.Subfield.Offset, bits << pop.Subfield.Offset);
+                        x.Wrote(Field(pop.Subfield.Field), bits << pop.Subfield.Offset);
                     }
 
                     break;
                 case DecTtlAction:
                 {
+                    x.Read(KeyFields.DlType, 0xffff);
                     ulong type = (ulong)KeyFields.DlType.Get(x.Key);
                     if (type is 0x0800 or 0x86dd)
                     {
+                        x.Read(KeyFields.NwTtl, 0xff);
                         ulong ttl = (ulong)KeyFields.NwTtl.Get(x.Key);
                         if (ttl <= 1)
                         {
@@ -315,6 +380,7 @@ public sealed class Bridge
                         }
 
                         KeyFields.NwTtl.Set(ref x.Key, ttl - 1, 0xff);
+                        x.Wrote(KeyFields.NwTtl, 0xff);
                     }
 
                     break;
@@ -322,19 +388,33 @@ public sealed class Bridge
 
                 case CtClearAction:
                     ClearCt(ref x.Key);
+                    if (x.Recording)
+                    {
+                        MaskedKey.Blend(ref x.Dirty, KeyFields.CtMask, KeyFields.CtMask);
+                    }
+
                     break;
                 case GroupAction g:
                     RunGroup(x, g.GroupId);
                     break;
                 case OutputPortAction o:
+                    if (x.Recording)
+                    {
+                        x.Ops.Add(new MegaflowOp(x.Key, x.Dirty, o.Port, null, default));
+                    }
+
                     Output(x, o.Port);
                     break;
                 case CloneAction c:
                 {
                     var saved = x.Key;
+                    var dirty = x.Dirty;
                     int sp = x.Sp;
+                    x.Scope++;
                     Run(x, c.Actions);
+                    x.Scope--;
                     x.Key = saved;
+                    x.Dirty = dirty;
                     x.Sp = sp;
                     x.Stop = false;
                     break;
@@ -344,19 +424,24 @@ public sealed class Bridge
                     RunCt(x, ct);
                     break;
                 case ControllerAction ca:
+                    x.Uncacheable = true; // OVS slow-paths flows that send to the controller
                     HeaderCommit.Commit(x.Packet, ref x.Committed, x.Key);
                     x.Sink!.PacketIn(ca, x.Key, x.Packet.Data);
                     break;
                 case PopVlanAction:
                     KeyFields.VlanTci.Set(ref x.Key, 0, 0xffff);
+                    x.Wrote(KeyFields.VlanTci, 0xffff);
                     break;
                 case PushVlanAction:
                     KeyFields.VlanTci.Set(ref x.Key, 0x1000, 0xffff);
+                    x.Wrote(KeyFields.VlanTci, 0xffff);
                     break;
                 case SetVlanVidAction vid:
                     KeyFields.VlanTci.Set(ref x.Key, (ulong)(0x1000 | vid.Vid), 0x1fff);
+                    x.Wrote(KeyFields.VlanTci, 0x1fff);
                     break;
                 case LearnAction learn:
+                    x.Uncacheable = true; // learning changes the tables: every packet has to run it
                     Learn(x, learn);
                     break;
                 case ConjunctionAction:
@@ -401,13 +486,33 @@ public sealed class Bridge
 
     private void RunCt(Xlate x, CtAction ct)
     {
-        HeaderCommit.Commit(x.Packet, ref x.Committed, x.Key);
-        var before = x.Key;
-        ushort zone = (ushort)((Field(ct.Zone.Field).Get(x.Key) >> ct.Zone.Offset) & Bits(ct.Zone.Bits));
+        var zoneField = Field(ct.Zone.Field);
+        x.Read(zoneField, Bits(ct.Zone.Bits) << ct.Zone.Offset);
+        ushort zone = (ushort)((zoneField.Get(x.Key) >> ct.Zone.Offset) & Bits(ct.Zone.Bits));
         UInt128 natAddress = ct.Nat?.Address is { } a ? _natAddresses.GetOrAdd(a, static t => ParseAddress(t)) : 0;
-
         var request = new CtRequest(zone, ct.Commit, ct.Nat is not null, ct.Nat?.Kind, natAddress,
             (ushort)(ct.Nat?.PortLow ?? 0), (ushort)(ct.Nat?.PortHigh ?? 0));
+        if (!x.Recording)
+        {
+            ExecuteCt(x, ct, request);
+            return;
+        }
+
+        // A ct inside a clone or bucket would be undone by the restore that follows; such passes are not cached.
+        x.Uncacheable |= x.Scope > 0;
+        x.Ops.Add(new MegaflowOp(x.Key, x.Dirty, 0, ct, request));
+        ExecuteCt(x, ct, request);
+
+        // From here a replay starts again from the key as conntrack left it.
+        x.Dirty = default;
+        x.AfterNat |= request.Nat;
+    }
+
+    /// <summary>The datapath's ct action: commits the header changes, runs conntrack, and queues the recirculation.</summary>
+    private void ExecuteCt(Xlate x, CtAction ct, in CtRequest request)
+    {
+        HeaderCommit.Commit(x.Packet, ref x.Committed, x.Key);
+        var before = x.Key;
         var conn = Conntrack.Execute(x.Packet, ref x.Key, request, ref x.Committed);
         if (ct.Commit && ct.Exec.Count > 0 && conn is not null)
         {
@@ -434,7 +539,9 @@ public sealed class Bridge
 
         if (ct.Table is { } table)
         {
-            x.Pending.Enqueue((x.ClonePacket(), x.Key, table));
+            var key = x.Key;
+            KeyFields.RecircId.Set(ref key, (uint)table + 1, uint.MaxValue);
+            x.Pending.Enqueue((x.ClonePacket(), key, table));
         }
 
         // The translation continues with the ct fields as they were before (OVS only sees the new ones after recirculating).
@@ -448,15 +555,21 @@ public sealed class Bridge
             return;
         }
 
-        var bucket = group.Pick(x.RssHash, ref x.Key);
+        x.Read(RssHash, uint.MaxValue);
+        var bucket = group.Pick((uint)RssHash.Get(x.Key), ref x.Key);
         if (bucket is null)
         {
             return;
         }
 
+        x.Wrote(KeyFields.DpHash, uint.MaxValue);
         var saved = x.Key;
+        var dirty = x.Dirty;
+        x.Scope++;
         Run(x, bucket.Actions);
+        x.Scope--;
         x.Key = saved;
+        x.Dirty = dirty;
     }
 
     /// <summary>
@@ -517,6 +630,7 @@ public sealed class Bridge
 
         var (value, mask) = FlowMatch.From(match);
         table.Hard.Insert(value, mask, 32768, new FlowEntry(flow, []));
+        FlushMegaflows();
     }
 
     /// <summary>An IPv4 or IPv6 address as a right-aligned number.</summary>
@@ -642,8 +756,19 @@ public sealed class Bridge
         public int Pass;
         public int Table = -1;
         public bool Stop;
-        public uint RssHash;
         public IBridgeSink? Sink;
+
+        // Recording a pass for the megaflow cache.
+        public bool Recording;
+        public FlowKey Input;
+        public FlowKey Wc;
+        public FlowKey Dirty;
+        public bool Uncacheable;
+        public bool AfterNat;
+        public bool LimitDropped;
+        public int Scope;
+        public readonly List<MegaflowOp> Ops = [];
+        public readonly List<ClassifierRule<FlowEntry>> Hits = [];
 
         public void Reset(IBridgeSink sink)
         {
@@ -651,7 +776,41 @@ public sealed class Bridge
             Sp = Depth = Resubmits = Pass = 0;
             Table = -1;
             Stop = false;
+            Recording = false;
             Sink = sink;
+        }
+
+        public void BeginRecording()
+        {
+            Recording = true;
+            Input = Key;
+            Wc = AlwaysExact;
+            Dirty = default;
+            Uncacheable = AfterNat = LimitDropped = false;
+            Scope = 0;
+            Ops.Clear();
+            Hits.Clear();
+        }
+
+        /// <summary>The translation's outcome depends on these bits of the key.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Read(KeyField field, UInt128 mask)
+        {
+            if (Recording)
+            {
+                Uncacheable |= AfterNat;
+                field.Set(ref Wc, mask, mask);
+            }
+        }
+
+        /// <summary>An action gave these bits of the key a value (the same for every packet of the megaflow).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Wrote(KeyField field, UInt128 mask)
+        {
+            if (Recording)
+            {
+                field.Set(ref Dirty, mask, mask);
+            }
         }
 
         public Packet ClonePacket()

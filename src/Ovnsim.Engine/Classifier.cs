@@ -102,14 +102,27 @@ public sealed class Classifier<T>
     }
 
     /// <summary>The highest-priority rule matching <paramref name="key"/>, or null.</summary>
-    public ClassifierRule<T>? Lookup(in FlowKey key)
+    public ClassifierRule<T>? Lookup(in FlowKey key) => Lookup(key, ref Unsafe.NullRef<FlowKey>());
+
+    /// <summary>
+    /// As <see cref="Lookup(in FlowKey)"/>, and ORs into <paramref name="wildcards"/> the mask of every subtable looked
+    /// in: the bits of <paramref name="key"/> the answer depends on (a megaflow's wildcards). A null reference
+    /// collects nothing.
+    /// </summary>
+    public ClassifierRule<T>? Lookup(in FlowKey key, ref FlowKey wildcards)
     {
+        bool collect = !Unsafe.IsNullRef(ref wildcards);
         ClassifierRule<T>? best = null;
         foreach (var sub in _ordered)
         {
             if (best is not null && sub.MaxPriority <= best.Priority)
             {
                 break;
+            }
+
+            if (collect)
+            {
+                sub.Unwildcard(ref wildcards);
             }
 
             var r = sub.Find(key, Width);
@@ -123,13 +136,23 @@ public sealed class Classifier<T>
     }
 
     /// <summary>Every rule matching <paramref name="key"/> with priority above <paramref name="above"/>, into <paramref name="output"/>.</summary>
-    public void LookupAll(in FlowKey key, int above, List<ClassifierRule<T>> output)
+    public void LookupAll(in FlowKey key, int above, List<ClassifierRule<T>> output) =>
+        LookupAll(key, above, output, ref Unsafe.NullRef<FlowKey>());
+
+    /// <summary>As <see cref="LookupAll(in FlowKey, int, List{ClassifierRule{T}})"/>, collecting wildcards as <see cref="Lookup(in FlowKey, ref FlowKey)"/> does.</summary>
+    public void LookupAll(in FlowKey key, int above, List<ClassifierRule<T>> output, ref FlowKey wildcards)
     {
+        bool collect = !Unsafe.IsNullRef(ref wildcards);
         foreach (var sub in _ordered)
         {
             if (sub.MaxPriority <= above)
             {
                 break;
+            }
+
+            if (collect)
+            {
+                sub.Unwildcard(ref wildcards);
             }
 
             sub.FindAll(key, Width, above, output);
@@ -150,6 +173,8 @@ public sealed class Classifier<T>
         }
 
         public int MaxPriority { get; private set; } = int.MinValue;
+
+        public void Unwildcard(ref FlowKey wildcards) => MaskedKey.OrInto(ref wildcards, _mask, _chunks);
 
         public IEnumerable<ClassifierRule<T>> AllRules() => _slots.Where(e => e is not null).SelectMany(e => e!.Rules);
 

@@ -222,13 +222,7 @@ public static class KeyFields
     public static readonly FlowKey CtMask = MaskOf(CtState, CtZone, CtMark, CtLabel, CtNwProto, CtNwSrc, CtNwDst, CtTpSrc, CtTpDst);
 
     /// <summary><paramref name="key"/> with the bits of <paramref name="mask"/> taken from <paramref name="from"/>.</summary>
-    public static void CopyMasked(ref FlowKey key, in FlowKey from, in FlowKey mask)
-    {
-        for (int w = 0; w < FlowKey.Words; w++)
-        {
-            key[w] = (key[w] & ~mask[w]) | (from[w] & mask[w]);
-        }
-    }
+    public static void CopyMasked(ref FlowKey key, in FlowKey from, in FlowKey mask) => MaskedKey.Blend(ref key, from, mask);
 
     /// <summary>Whether <paramref name="a"/> and <paramref name="b"/> agree on the bits of <paramref name="mask"/>.</summary>
     public static bool EqualMasked(in FlowKey a, in FlowKey b, in FlowKey mask)

@@ -201,6 +201,53 @@ public static class MaskedKey
         }
     }
 
+    /// <summary>ORs the <paramref name="chunks"/> of <paramref name="mask"/> into <paramref name="into"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void OrInto(ref FlowKey into, in FlowKey mask, ReadOnlySpan<int> chunks)
+    {
+        ref ulong d = ref Unsafe.As<FlowKey, ulong>(ref into);
+        ref ulong m = ref Unsafe.As<FlowKey, ulong>(ref Unsafe.AsRef(in mask));
+        foreach (int c in chunks)
+        {
+            nuint at = (nuint)(c * ChunkWords);
+            if (Vector256.IsHardwareAccelerated)
+            {
+                (Vector256.LoadUnsafe(ref d, at) | Vector256.LoadUnsafe(ref m, at)).StoreUnsafe(ref d, at);
+            }
+            else
+            {
+                for (nuint w = at; w < at + ChunkWords; w++)
+                {
+                    Unsafe.Add(ref d, w) |= Unsafe.Add(ref m, w);
+                }
+            }
+        }
+    }
+
+    /// <summary><paramref name="key"/> with the bits of <paramref name="mask"/> taken from <paramref name="from"/>, a vector at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Blend(ref FlowKey key, in FlowKey from, in FlowKey mask)
+    {
+        ref ulong k = ref Unsafe.As<FlowKey, ulong>(ref key);
+        ref ulong f = ref Unsafe.As<FlowKey, ulong>(ref Unsafe.AsRef(in from));
+        ref ulong m = ref Unsafe.As<FlowKey, ulong>(ref Unsafe.AsRef(in mask));
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (nuint at = 0; at < FlowKey.Words; at += 4)
+            {
+                var mv = Vector256.LoadUnsafe(ref m, at);
+                Vector256.ConditionalSelect(mv, Vector256.LoadUnsafe(ref f, at), Vector256.LoadUnsafe(ref k, at)).StoreUnsafe(ref k, at);
+            }
+
+            return;
+        }
+
+        for (nuint w = 0; w < FlowKey.Words; w++)
+        {
+            Unsafe.Add(ref k, w) = (Unsafe.Add(ref k, w) & ~Unsafe.Add(ref m, w)) | (Unsafe.Add(ref f, w) & Unsafe.Add(ref m, w));
+        }
+    }
+
     /// <summary><paramref name="key"/> AND <paramref name="mask"/>.</summary>
     public static FlowKey And(in FlowKey key, in FlowKey mask)
     {

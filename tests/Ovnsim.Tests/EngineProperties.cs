@@ -121,46 +121,12 @@ public sealed class EngineProperties
             .All(w => MaskedKey.Hash(key, mask, chunks, w) == h && MaskedKey.Matches(key, mask, value, chunks, w));
     }
 
-    private static byte[] Tcp(uint src, uint dst, ushort sport, ushort dport, ushort flags, uint seq, uint ack)
-    {
-        var f = new byte[54];
-        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(12), 0x0800);
-        var ip = f.AsSpan(14);
-        ip[0] = 0x45;
-        BinaryPrimitives.WriteUInt16BigEndian(ip[2..], 40);
-        ip[8] = 64;
-        ip[9] = 6;
-        BinaryPrimitives.WriteUInt32BigEndian(ip[12..], src);
-        BinaryPrimitives.WriteUInt32BigEndian(ip[16..], dst);
-        BinaryPrimitives.WriteUInt16BigEndian(ip[10..], HeaderCommit.InternetChecksum(ip[..20]));
-        var tcp = ip[20..];
-        BinaryPrimitives.WriteUInt16BigEndian(tcp, sport);
-        BinaryPrimitives.WriteUInt16BigEndian(tcp[2..], dport);
-        BinaryPrimitives.WriteUInt32BigEndian(tcp[4..], seq);
-        BinaryPrimitives.WriteUInt32BigEndian(tcp[8..], ack);
-        tcp[12] = 0x50;
-        tcp[13] = (byte)flags;
-        BinaryPrimitives.WriteUInt16BigEndian(tcp[14..], 64240);
-        BinaryPrimitives.WriteUInt16BigEndian(tcp[16..], TcpChecksum(f));
-        return f;
-    }
+    private static readonly byte[] NoMac = new byte[6];
 
-    private static ushort TcpChecksum(byte[] f)
-    {
-        var ip = f.AsSpan(14, 40);
-        uint sum = 6u + 20u;
-        for (int i = 12; i < 20; i += 2)
-        {
-            sum += BinaryPrimitives.ReadUInt16BigEndian(ip[i..]);
-        }
+    private static byte[] Tcp(uint src, uint dst, ushort sport, ushort dport, byte flags, uint seq, uint ack) =>
+        TestFrames.Tcp(NoMac, NoMac, src, dst, sport, dport, flags, seq, ack);
 
-        var copy = ip[20..].ToArray();
-        copy[16] = copy[17] = 0;
-        return HeaderCommit.InternetChecksum(copy, sum);
-    }
-
-    private static bool ChecksumsValid(byte[] f) =>
-        HeaderCommit.InternetChecksum(f.AsSpan(14, 20)) == 0 && TcpChecksum(f) == BinaryPrimitives.ReadUInt16BigEndian(f.AsSpan(50));
+    private static bool ChecksumsValid(byte[] f) => TestFrames.ChecksumsValid(f);
 
     private static byte[] Run(Conntrack ct, byte[] frame, CtRequest request)
     {

@@ -1,0 +1,120 @@
+using Ovnsim.OpenFlow;
+
+namespace Ovnsim.Engine;
+
+/// <summary>
+/// The megaflow cache, as the OVS datapath keeps one in front of ofproto: each pass through the tables (the first,
+/// and each after a recirculation) is recorded as the datapath actions it came to — outputs and ct actions, each
+/// with the key as the actions had set it — under the bits of the pass's key the translation looked at. A later
+/// packet whose key agrees on those bits replays the actions without visiting a table. The cache is emptied
+/// whenever the tables change.
+/// </summary>
+public sealed partial class Bridge
+{
+    /// <summary>A stand-in for the datapath's per-packet RSS hash, kept in a spare word of the key so that a pass
+    /// that picks a select-group bucket can depend on it.</summary>
+    private static readonly KeyField RssHash = new("rss_hash", 30, 0, 32);
+
+    /// <summary>What a megaflow always matches exactly, as ofproto-dpif's do: in_port, the Ethernet type and the
+    /// recirculation id.</summary>
+    private static readonly FlowKey AlwaysExact = ExactOf(KeyFields.InPort, KeyFields.DlType, KeyFields.RecircId);
+
+    /// <summary>The most megaflows kept; past this the cache is emptied (the datapath's flow limit).</summary>
+    public const int MaxMegaflows = 65_536;
+
+    private Classifier<Megaflow> _megaflows = new();
+
+    /// <summary>Whether packets go through the megaflow cache (on by default; traces always translate).</summary>
+    public bool UseMegaflows { get; set; } = true;
+
+    /// <summary>Passes replayed from the cache.</summary>
+    public long MegaflowHits { get; private set; }
+
+    /// <summary>Passes translated through the tables while the cache was in use.</summary>
+    public long MegaflowMisses { get; private set; }
+
+    /// <summary>Megaflows now cached.</summary>
+    public int MegaflowCount => _megaflows.Count;
+
+    /// <summary>Megaflow masks now in use (the datapath classifier's subtables).</summary>
+    public int MegaflowMasks => _megaflows.SubtableCount;
+
+    /// <summary>Every cached megaflow as its match (value and mask) and its datapath actions.</summary>
+    public IEnumerable<(FlowKey Value, FlowKey Mask, string Actions)> Megaflows =>
+        _megaflows.Rules.Select(r => (r.Value, r.Mask, r.Payload.ToString()));
+
+    /// <summary>Empties the megaflow cache.</summary>
+    public void FlushMegaflows()
+    {
+        if (_megaflows.Count > 0)
+        {
+            _megaflows = new Classifier<Megaflow>(Width);
+        }
+    }
+
+    private static FlowKey ExactOf(params KeyField[] fields)
+    {
+        var m = default(FlowKey);
+        foreach (var f in fields)
+        {
+            f.Set(ref m, UInt128.MaxValue, f.AllOnes);
+        }
+
+        return m;
+    }
+
+    /// <summary>Runs a cached pass: each action with the key as the recorded translation had set it.</summary>
+    private void Replay(Xlate x, Megaflow flow)
+    {
+        var start = x.Key;
+        var ops = flow.Ops;
+        for (int i = 0; i < ops.Length; i++)
+        {
+            var op = ops[i];
+            x.Key = start;
+            MaskedKey.Blend(ref x.Key, op.Key, op.Dirty);
+            if (op.Ct is null)
+            {
+                Output(x, op.Port);
+            }
+            else
+            {
+                ExecuteCt(x, op.Ct, op.Request);
+                start = x.Key;
+            }
+        }
+
+        int length = x.Packet.Length;
+        foreach (var rule in flow.Rules)
+        {
+            rule.Packets++;
+            rule.Bytes += length;
+        }
+
+        if (flow.LimitDropped)
+        {
+            LimitDrops++;
+        }
+    }
+
+    /// <summary>One datapath action of a megaflow: an output, or a ct (with its recirculation).</summary>
+    /// <param name="Key">The key when the action ran.</param>
+    /// <param name="Dirty">The bits of <paramref name="Key"/> the pass's actions had set since it began or since its
+    /// last ct; the rest come from the packet.</param>
+    /// <param name="Port">The output port.</param>
+    /// <param name="Ct">The ct action, or null for an output.</param>
+    /// <param name="Request">The ct action's zone and NAT, worked out.</param>
+    private sealed record MegaflowOp(FlowKey Key, FlowKey Dirty, uint Port, CtAction? Ct, CtRequest Request)
+    {
+        public override string ToString() =>
+            Ct is null ? Port.ToString(System.Globalization.CultureInfo.InvariantCulture)
+            : $"ct(zone={Request.Zone}{(Request.Commit ? ",commit" : "")}{(Request.Nat ? ",nat" : "")})"
+                + (Ct.Table is { } t ? $",recirc(table={t})" : "");
+    }
+
+    /// <summary>A cached pass: its datapath actions, the flows it hit (for their counters), and whether it ran out of resubmits.</summary>
+    private sealed record Megaflow(MegaflowOp[] Ops, ClassifierRule<FlowEntry>[] Rules, bool LimitDropped)
+    {
+        public override string ToString() => Ops.Length == 0 ? "drop" : string.Join(',', Ops.Select(o => o.ToString()));
+    }
+}

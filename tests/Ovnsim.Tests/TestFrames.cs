@@ -1,0 +1,124 @@
+using System.Buffers.Binary;
+using Ovnsim.Engine;
+
+namespace Ovnsim.Tests;
+
+/// <summary>Ethernet frames built byte by byte for tests: IPv4 with TCP, UDP or ICMP echo (checksums right), and ARP.</summary>
+internal static class TestFrames
+{
+    /// <summary>A MAC address from its text.</summary>
+    public static byte[] Mac(string text) => Convert.FromHexString(text.Replace(":", "", StringComparison.Ordinal));
+
+    /// <summary>An IPv4 address from its text, as a number.</summary>
+    public static uint Ip(string text) => BinaryPrimitives.ReadUInt32BigEndian(System.Net.IPAddress.Parse(text).GetAddressBytes());
+
+    /// <summary>An IPv4 frame carrying <paramref name="l4"/>, whose checksum (at <paramref name="checksumAt"/>, or none when negative) is filled in.</summary>
+    public static byte[] Ipv4(byte[] dstMac, byte[] srcMac, uint src, uint dst, byte proto, byte[] l4, int checksumAt, byte ttl = 64, ushort id = 1)
+    {
+        var f = new byte[14 + 20 + l4.Length];
+        dstMac.CopyTo(f, 0);
+        srcMac.CopyTo(f, 6);
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(12), 0x0800);
+        var ip = f.AsSpan(14);
+        ip[0] = 0x45;
+        BinaryPrimitives.WriteUInt16BigEndian(ip[2..], (ushort)(20 + l4.Length));
+        BinaryPrimitives.WriteUInt16BigEndian(ip[4..], id);
+        ip[8] = ttl;
+        ip[9] = proto;
+        BinaryPrimitives.WriteUInt32BigEndian(ip[12..], src);
+        BinaryPrimitives.WriteUInt32BigEndian(ip[16..], dst);
+        BinaryPrimitives.WriteUInt16BigEndian(ip[10..], HeaderCommit.InternetChecksum(ip[..20]));
+        l4.CopyTo(f, 34);
+        if (checksumAt >= 0)
+        {
+            uint pseudo = proto == 1 ? 0 : L4PseudoSum(f);
+            BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(34 + checksumAt), HeaderCommit.InternetChecksum(f.AsSpan(34), pseudo));
+        }
+
+        return f;
+    }
+
+    private static uint L4PseudoSum(byte[] f)
+    {
+        uint sum = f[23] + (uint)(f.Length - 34);
+        for (int i = 26; i < 34; i += 2)
+        {
+            sum += BinaryPrimitives.ReadUInt16BigEndian(f.AsSpan(i));
+        }
+
+        return sum;
+    }
+
+    /// <summary>A TCP segment without payload or options.</summary>
+    public static byte[] Tcp(byte[] dstMac, byte[] srcMac, uint src, uint dst, ushort sport, ushort dport, byte flags, uint seq, uint ack, byte ttl = 64, ushort id = 1)
+    {
+        var tcp = new byte[20];
+        BinaryPrimitives.WriteUInt16BigEndian(tcp, sport);
+        BinaryPrimitives.WriteUInt16BigEndian(tcp.AsSpan(2), dport);
+        BinaryPrimitives.WriteUInt32BigEndian(tcp.AsSpan(4), seq);
+        BinaryPrimitives.WriteUInt32BigEndian(tcp.AsSpan(8), ack);
+        tcp[12] = 0x50;
+        tcp[13] = flags;
+        BinaryPrimitives.WriteUInt16BigEndian(tcp.AsSpan(14), 64240);
+        return Ipv4(dstMac, srcMac, src, dst, 6, tcp, 16, ttl, id);
+    }
+
+    /// <summary>A UDP datagram with a 4-byte payload.</summary>
+    public static byte[] Udp(byte[] dstMac, byte[] srcMac, uint src, uint dst, ushort sport, ushort dport, byte ttl = 64)
+    {
+        var udp = new byte[12];
+        BinaryPrimitives.WriteUInt16BigEndian(udp, sport);
+        BinaryPrimitives.WriteUInt16BigEndian(udp.AsSpan(2), dport);
+        BinaryPrimitives.WriteUInt16BigEndian(udp.AsSpan(4), 12);
+        udp[8] = 0xde;
+        udp[9] = 0xad;
+        return Ipv4(dstMac, srcMac, src, dst, 17, udp, 6, ttl);
+    }
+
+    /// <summary>An ICMP echo request.</summary>
+    public static byte[] IcmpEcho(byte[] dstMac, byte[] srcMac, uint src, uint dst, ushort ident, ushort seq, byte ttl = 64)
+    {
+        var icmp = new byte[16];
+        icmp[0] = 8;
+        BinaryPrimitives.WriteUInt16BigEndian(icmp.AsSpan(4), ident);
+        BinaryPrimitives.WriteUInt16BigEndian(icmp.AsSpan(6), seq);
+        return Ipv4(dstMac, srcMac, src, dst, 1, icmp, 2, ttl);
+    }
+
+    /// <summary>An ARP request (op 1) or reply (op 2).</summary>
+    public static byte[] Arp(byte[] dstMac, byte[] srcMac, ushort op, byte[] sha, uint spa, byte[] tha, uint tpa)
+    {
+        var f = new byte[42];
+        dstMac.CopyTo(f, 0);
+        srcMac.CopyTo(f, 6);
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(12), 0x0806);
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(14), 1);
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(16), 0x0800);
+        f[18] = 6;
+        f[19] = 4;
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(20), op);
+        sha.CopyTo(f, 22);
+        BinaryPrimitives.WriteUInt32BigEndian(f.AsSpan(28), spa);
+        tha.CopyTo(f, 32);
+        BinaryPrimitives.WriteUInt32BigEndian(f.AsSpan(38), tpa);
+        return f;
+    }
+
+    /// <summary>Whether an IPv4 frame's header checksum and its TCP, UDP or ICMP checksum are right.</summary>
+    public static bool ChecksumsValid(byte[] f)
+    {
+        if (HeaderCommit.InternetChecksum(f.AsSpan(14, 20)) != 0)
+        {
+            return false;
+        }
+
+        byte proto = f[23];
+        if (proto == 17 && BinaryPrimitives.ReadUInt16BigEndian(f.AsSpan(40)) == 0)
+        {
+            return true;
+        }
+
+        uint pseudo = proto == 1 ? 0 : L4PseudoSum(f);
+        return proto is not (1 or 6 or 17) || HeaderCommit.InternetChecksum(f.AsSpan(34), pseudo) == 0;
+    }
+}
