@@ -19,6 +19,9 @@ public sealed partial class Bridge
     /// recirculation id.</summary>
     private static readonly FlowKey AlwaysExact = ExactOf(KeyFields.InPort, KeyFields.DlType, KeyFields.RecircId);
 
+    /// <summary>The most ct actions a cached pass may hold.</summary>
+    private const int MaxCtPerPass = 16;
+
     /// <summary>The most megaflows kept; past this the cache is emptied (the datapath's flow limit).</summary>
     public const int MaxMegaflows = 65_536;
 
@@ -66,12 +69,14 @@ public sealed partial class Bridge
     /// <summary>Runs a cached pass: each action with the key as the recorded translation had set it.</summary>
     private void Replay(Xlate x, Megaflow flow)
     {
-        var start = x.Key;
+        var bases = x.ReplayBases;
+        bases[0] = x.Key;
+        int next = 1;
         var ops = flow.Ops;
         for (int i = 0; i < ops.Length; i++)
         {
             var op = ops[i];
-            x.Key = start;
+            x.Key = bases[op.Base];
             MaskedKey.Blend(ref x.Key, op.Key, op.Dirty);
             if (op.Ct is null)
             {
@@ -80,7 +85,7 @@ public sealed partial class Bridge
             else
             {
                 ExecuteCt(x, op.Ct, op.Request);
-                start = x.Key;
+                bases[next++] = x.Key;
             }
         }
 
@@ -99,12 +104,14 @@ public sealed partial class Bridge
 
     /// <summary>One datapath action of a megaflow: an output, or a ct (with its recirculation).</summary>
     /// <param name="Key">The key when the action ran.</param>
-    /// <param name="Dirty">The bits of <paramref name="Key"/> the pass's actions had set since it began or since its
-    /// last ct; the rest come from the packet.</param>
+    /// <param name="Dirty">The bits of <paramref name="Key"/> the pass's actions had set (since the key was
+    /// <paramref name="Base"/>); the rest are the base's, which come from the packet and conntrack.</param>
+    /// <param name="Base">Which key the other bits come from: 0 for the pass's key, k for the key as the k-th ct
+    /// action left it (a clone's end can go back to an earlier one).</param>
     /// <param name="Port">The output port.</param>
     /// <param name="Ct">The ct action, or null for an output.</param>
     /// <param name="Request">The ct action's zone and NAT, worked out.</param>
-    private sealed record MegaflowOp(FlowKey Key, FlowKey Dirty, uint Port, CtAction? Ct, CtRequest Request)
+    private sealed record MegaflowOp(FlowKey Key, FlowKey Dirty, int Base, uint Port, CtAction? Ct, CtRequest Request)
     {
         public override string ToString() =>
             Ct is null ? Port.ToString(System.Globalization.CultureInfo.InvariantCulture)

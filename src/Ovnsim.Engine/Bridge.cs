@@ -400,7 +400,7 @@ public sealed partial class Bridge
                 case OutputPortAction o:
                     if (x.Recording)
                     {
-                        x.Ops.Add(new MegaflowOp(x.Key, x.Dirty, o.Port, null, default));
+                        x.Ops.Add(new MegaflowOp(x.Key, x.Dirty, x.Base, o.Port, null, default));
                     }
 
                     Output(x, o.Port);
@@ -408,13 +408,11 @@ public sealed partial class Bridge
                 case CloneAction c:
                 {
                     var saved = x.Key;
-                    var dirty = x.Dirty;
+                    var recorded = x.SaveRecording();
                     int sp = x.Sp;
-                    x.Scope++;
                     Run(x, c.Actions);
-                    x.Scope--;
                     x.Key = saved;
-                    x.Dirty = dirty;
+                    x.RestoreRecording(recorded);
                     x.Sp = sp;
                     x.Stop = false;
                     break;
@@ -498,12 +496,16 @@ public sealed partial class Bridge
             return;
         }
 
-        // A ct inside a clone or bucket would be undone by the restore that follows; such passes are not cached.
-        x.Uncacheable |= x.Scope > 0;
-        x.Ops.Add(new MegaflowOp(x.Key, x.Dirty, 0, ct, request));
+        x.Ops.Add(new MegaflowOp(x.Key, x.Dirty, x.Base, 0, ct, request));
         ExecuteCt(x, ct, request);
 
-        // From here a replay starts again from the key as conntrack left it.
+        // From here a replay starts from the key as conntrack left it (a new base), until a clone's restore goes back.
+        if (++x.Bases >= MaxCtPerPass)
+        {
+            x.Uncacheable = true;
+        }
+
+        x.Base = x.Bases;
         x.Dirty = default;
         x.AfterNat |= request.Nat;
     }
@@ -564,12 +566,10 @@ public sealed partial class Bridge
 
         x.Wrote(KeyFields.DpHash, uint.MaxValue);
         var saved = x.Key;
-        var dirty = x.Dirty;
-        x.Scope++;
+        var recorded = x.SaveRecording();
         Run(x, bucket.Actions);
-        x.Scope--;
         x.Key = saved;
-        x.Dirty = dirty;
+        x.RestoreRecording(recorded);
     }
 
     /// <summary>
@@ -766,8 +766,10 @@ public sealed partial class Bridge
         public bool Uncacheable;
         public bool AfterNat;
         public bool LimitDropped;
-        public int Scope;
+        public int Base;
+        public int Bases;
         public readonly List<MegaflowOp> Ops = [];
+        public readonly FlowKey[] ReplayBases = new FlowKey[MaxCtPerPass];
         public readonly List<ClassifierRule<FlowEntry>> Hits = [];
 
         public void Reset(IBridgeSink sink)
@@ -787,10 +789,15 @@ public sealed partial class Bridge
             Wc = AlwaysExact;
             Dirty = default;
             Uncacheable = AfterNat = LimitDropped = false;
-            Scope = 0;
+            Base = Bases = 0;
             Ops.Clear();
             Hits.Clear();
         }
+
+        /// <summary>What a clone or a group bucket restores when it ends, with the key.</summary>
+        public (FlowKey Dirty, int Base, bool AfterNat) SaveRecording() => (Dirty, Base, AfterNat);
+
+        public void RestoreRecording((FlowKey Dirty, int Base, bool AfterNat) saved) => (Dirty, Base, AfterNat) = saved;
 
         /// <summary>The translation's outcome depends on these bits of the key.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -36,7 +36,7 @@ public sealed class MegaflowProperties
                 // From the provider network, mostly towards the floating IP's forwarded ports.
                 uint src = Ip(r.Next(3) == 0 ? "172.24.4.2" : "172.24.4.1");
                 var mac = src == Ip("172.24.4.1") ? ExtMac : ExtMac2;
-                return ("provnet", Tcp(RouterExt, mac, src, Ip(Pick(r, ExternalDestinations)), (ushort)(40000 + r.Next(2)), Pick(r, FipPorts), flags, seq, ack, ttl));
+                return ("provnet", Tcp(r.Next(6) == 0 ? Broadcast : RouterExt, mac, src, Ip(Pick(r, ExternalDestinations)), (ushort)(40000 + r.Next(2)), Pick(r, FipPorts), flags, seq, ack, ttl));
             }
 
             case 2:
@@ -55,7 +55,8 @@ public sealed class MegaflowProperties
                 var mac = vm2 ? Vm2 : Vm1;
                 uint src = Ip(vm2 ? "10.0.0.12" : "10.0.0.11");
                 string dst = Pick(r, new[] { "172.24.4.1", "172.24.4.111", "10.0.0.11", "10.0.0.12", "8.8.8.8" });
-                var dstMac = dst.StartsWith("10.", StringComparison.Ordinal) ? (dst == "10.0.0.11" ? Vm1 : Vm2) : RouterInt;
+                var dstMac = r.Next(5) == 0 ? Broadcast // flooded: to the other VM, and through the router (and its conntrack)
+                    : dst.StartsWith("10.", StringComparison.Ordinal) ? (dst == "10.0.0.11" ? Vm1 : Vm2) : RouterInt;
                 return (vm2 ? "vm2p" : "vm1p", Tcp(dstMac, mac, src, Ip(dst), Pick(r, new ushort[] { 22, 33000 }), (ushort)(40000 + r.Next(2)), flags, seq, ack, ttl));
             }
 
