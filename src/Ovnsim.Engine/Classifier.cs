@@ -125,8 +125,9 @@ public sealed class Classifier<T>
                 sub.Unwildcard(ref wildcards);
             }
 
-            var r = sub.Find(key, Width);
-            if (r is not null && (best is null || r.Priority > best.Priority))
+            // Only a rule above the best so far is of interest; Find skips the rest without comparing them.
+            var r = sub.Find(key, Width, best?.Priority ?? int.MinValue);
+            if (r is not null)
             {
                 best = r;
             }
@@ -159,10 +160,19 @@ public sealed class Classifier<T>
         }
     }
 
+    /// <summary>
+    /// One mask's rules: an open-addressing table whose probe touches only contiguous arrays — the hashes (0 marks an
+    /// empty slot), each slot's best priority, and each slot's masked value packed to the chunks the mask touches —
+    /// so a lookup reads no rule object unless it wins.
+    /// </summary>
     private sealed class Subtable
     {
         private readonly int[] _chunks;
+        private readonly int _stride;
         private FlowKey _mask;
+        private ulong[] _hashes = new ulong[16];
+        private int[] _priorities = new int[16];
+        private ulong[] _values;
         private Entry?[] _slots = new Entry?[16];
         private int _used;
 
@@ -170,6 +180,8 @@ public sealed class Classifier<T>
         {
             _mask = mask;
             _chunks = MaskedKey.ActiveChunks(mask);
+            _stride = _chunks.Length * MaskedKey.ChunkWords;
+            _values = new ulong[16 * _stride];
         }
 
         public int MaxPriority { get; private set; } = int.MinValue;
@@ -178,24 +190,34 @@ public sealed class Classifier<T>
 
         public IEnumerable<ClassifierRule<T>> AllRules() => _slots.Where(e => e is not null).SelectMany(e => e!.Rules);
 
+        /// <summary>The masked hash, never 0 (0 marks an empty slot).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private ulong HashOf(in FlowKey key, SimdWidth width) => MaskedKey.Hash(key, _mask, _chunks, width) | 1;
+
         public ClassifierRule<T>? Insert(ClassifierRule<T> rule, SimdWidth width)
         {
             MaxPriority = Math.Max(MaxPriority, rule.Priority);
-            ulong h = MaskedKey.Hash(rule.ValueKey, _mask, _chunks, width);
-            var e = FindEntry(rule.ValueKey, h, width);
-            if (e is not null)
+            ulong h = HashOf(rule.ValueKey, width);
+            int slot = FindSlot(rule.ValueKey, h, int.MinValue, width);
+            if (slot >= 0)
             {
+                var e = _slots[slot]!;
                 int at = e.Rules.FindIndex(r => r.Priority == rule.Priority);
+                ClassifierRule<T>? old = null;
                 if (at >= 0)
                 {
-                    var old = e.Rules[at];
+                    old = e.Rules[at];
                     e.Rules[at] = rule;
-                    return old;
+                }
+                else
+                {
+                    e.Rules.Add(rule);
+                    e.Rules.Sort((a, b) => b.Priority.CompareTo(a.Priority));
                 }
 
-                e.Rules.Add(rule);
-                e.Rules.Sort((a, b) => b.Priority.CompareTo(a.Priority));
-                return null;
+                e.First = e.Rules[0];
+                _priorities[slot] = e.First.Priority;
+                return old;
             }
 
             if ((_used + 1) * 2 > _slots.Length)
@@ -203,69 +225,83 @@ public sealed class Classifier<T>
                 Grow();
             }
 
-            Place(new Entry(h, rule));
+            Place(h, new Entry(rule));
             _used++;
             return null;
         }
 
         private void Grow()
         {
+            var oldHashes = _hashes;
             var old = _slots;
+            _hashes = new ulong[old.Length * 2];
+            _priorities = new int[old.Length * 2];
+            _values = new ulong[old.Length * 2 * _stride];
             _slots = new Entry?[old.Length * 2];
-            foreach (var e in old)
+            for (int i = 0; i < old.Length; i++)
             {
-                if (e is not null)
+                if (old[i] is { } e)
                 {
-                    Place(e);
+                    Place(oldHashes[i], e);
                 }
             }
         }
 
-        private void Place(Entry e)
+        private void Place(ulong h, Entry e)
         {
             int mask = _slots.Length - 1;
-            int i = (int)e.Hash & mask;
-            while (_slots[i] is not null)
+            int i = (int)(h >> 1) & mask; // bit 0 of a hash is always set
+            while (_hashes[i] != 0)
             {
                 i = (i + 1) & mask;
             }
 
+            _hashes[i] = h;
+            _priorities[i] = e.First.Priority;
             _slots[i] = e;
+            MaskedKey.Pack(e.First.ValueKey, _chunks, _values.AsSpan(i * _stride, _stride));
         }
 
+        /// <summary>The slot holding <paramref name="key"/>'s masked value with a priority above <paramref name="floor"/>, or -1.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private Entry? FindEntry(in FlowKey key, ulong h, SimdWidth width)
+        private int FindSlot(in FlowKey key, ulong h, int floor, SimdWidth width)
         {
-            var slots = _slots;
-            int mask = slots.Length - 1;
-            for (int i = (int)h & mask; ; i = (i + 1) & mask)
+            var hashes = _hashes;
+            int mask = hashes.Length - 1;
+            for (int i = (int)(h >> 1) & mask; ; i = (i + 1) & mask)
             {
-                var e = slots[i];
-                if (e is null)
+                ulong at = hashes[i];
+                if (at == h)
                 {
-                    return null;
+                    if (_priorities[i] > floor && MaskedKey.MatchesPacked(key, _mask, _values, i * _stride, _chunks, width))
+                    {
+                        return i;
+                    }
                 }
-
-                if (e.Hash == h && MaskedKey.Matches(key, _mask, e.Rules[0].ValueKey, _chunks, width))
+                else if (at == 0)
                 {
-                    return e;
+                    return -1;
                 }
             }
         }
 
+        /// <summary>The best rule matching <paramref name="key"/> if its priority is above <paramref name="floor"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public ClassifierRule<T>? Find(in FlowKey key, SimdWidth width) =>
-            FindEntry(key, MaskedKey.Hash(key, _mask, _chunks, width), width)?.First;
+        public ClassifierRule<T>? Find(in FlowKey key, SimdWidth width, int floor)
+        {
+            int slot = FindSlot(key, HashOf(key, width), floor, width);
+            return slot < 0 ? null : _slots[slot]!.First;
+        }
 
         public void FindAll(in FlowKey key, SimdWidth width, int above, List<ClassifierRule<T>> output)
         {
-            var e = FindEntry(key, MaskedKey.Hash(key, _mask, _chunks, width), width);
-            if (e is null)
+            int slot = FindSlot(key, HashOf(key, width), above, width);
+            if (slot < 0)
             {
                 return;
             }
 
-            foreach (var r in e.Rules)
+            foreach (var r in _slots[slot]!.Rules)
             {
                 if (r.Priority > above)
                 {
@@ -274,13 +310,12 @@ public sealed class Classifier<T>
             }
         }
 
-        private sealed class Entry(ulong hash, ClassifierRule<T> first)
+        /// <summary>The rules sharing one masked value, highest priority first.</summary>
+        private sealed class Entry(ClassifierRule<T> first)
         {
-            public ulong Hash { get; } = hash;
+            public ClassifierRule<T> First = first;
 
             public List<ClassifierRule<T>> Rules { get; } = [first];
-
-            public ClassifierRule<T> First => Rules[0];
         }
     }
 }

@@ -126,38 +126,55 @@ public static class MaskedKey
         return h ^ (h >> 32);
     }
 
-    /// <summary>Whether <paramref name="key"/> AND <paramref name="mask"/> equals <paramref name="value"/> (already masked) over <paramref name="chunks"/>.</summary>
+    /// <summary>Copies the <paramref name="chunks"/> of <paramref name="value"/> one after another into <paramref name="packed"/>.</summary>
+    public static void Pack(in FlowKey value, ReadOnlySpan<int> chunks, Span<ulong> packed)
+    {
+        for (int i = 0; i < chunks.Length; i++)
+        {
+            for (int w = 0; w < ChunkWords; w++)
+            {
+                packed[(i * ChunkWords) + w] = value[(chunks[i] * ChunkWords) + w];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="key"/> AND <paramref name="mask"/> equals the value packed by <see cref="Pack"/> at
+    /// <paramref name="offset"/> of <paramref name="packed"/>, chunk by chunk.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Matches(in FlowKey key, in FlowKey mask, in FlowKey value, ReadOnlySpan<int> chunks, SimdWidth width)
+    public static bool MatchesPacked(in FlowKey key, in FlowKey mask, ulong[] packed, int offset, ReadOnlySpan<int> chunks, SimdWidth width)
     {
         ref ulong k = ref Unsafe.As<FlowKey, ulong>(ref Unsafe.AsRef(in key));
         ref ulong m = ref Unsafe.As<FlowKey, ulong>(ref Unsafe.AsRef(in mask));
-        ref ulong v = ref Unsafe.As<FlowKey, ulong>(ref Unsafe.AsRef(in value));
+        ref ulong v = ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(packed);
+        nuint p = (nuint)offset;
         switch (width)
         {
             case SimdWidth.V512:
                 for (int i = 0; i < chunks.Length; i++)
                 {
-                    int c = chunks[i];
+                    nuint at = (nuint)(chunks[i] * ChunkWords);
 
-                    // Two adjacent chunks make one 512-bit step.
-                    if (i + 1 < chunks.Length && chunks[i + 1] == c + 1 && (c & 1) == 0)
+                    // Two adjacent chunks of the key make one 512-bit step (they are adjacent in the packed value too).
+                    if (i + 1 < chunks.Length && chunks[i + 1] == chunks[i] + 1)
                     {
-                        nuint at = (nuint)(c * ChunkWords);
-                        if ((Vector512.LoadUnsafe(ref k, at) & Vector512.LoadUnsafe(ref m, at)) != Vector512.LoadUnsafe(ref v, at))
+                        if ((Vector512.LoadUnsafe(ref k, at) & Vector512.LoadUnsafe(ref m, at)) != Vector512.LoadUnsafe(ref v, p))
                         {
                             return false;
                         }
 
+                        p += 2 * ChunkWords;
                         i++;
                         continue;
                     }
 
-                    nuint a = (nuint)(c * ChunkWords);
-                    if ((Vector256.LoadUnsafe(ref k, a) & Vector256.LoadUnsafe(ref m, a)) != Vector256.LoadUnsafe(ref v, a))
+                    if ((Vector256.LoadUnsafe(ref k, at) & Vector256.LoadUnsafe(ref m, at)) != Vector256.LoadUnsafe(ref v, p))
                     {
                         return false;
                     }
+
+                    p += ChunkWords;
                 }
 
                 return true;
@@ -165,10 +182,12 @@ public static class MaskedKey
                 foreach (int c in chunks)
                 {
                     nuint at = (nuint)(c * ChunkWords);
-                    if ((Vector256.LoadUnsafe(ref k, at) & Vector256.LoadUnsafe(ref m, at)) != Vector256.LoadUnsafe(ref v, at))
+                    if ((Vector256.LoadUnsafe(ref k, at) & Vector256.LoadUnsafe(ref m, at)) != Vector256.LoadUnsafe(ref v, p))
                     {
                         return false;
                     }
+
+                    p += ChunkWords;
                 }
 
                 return true;
@@ -176,11 +195,13 @@ public static class MaskedKey
                 foreach (int c in chunks)
                 {
                     nuint at = (nuint)(c * ChunkWords);
-                    if ((Vector128.LoadUnsafe(ref k, at) & Vector128.LoadUnsafe(ref m, at)) != Vector128.LoadUnsafe(ref v, at)
-                        || (Vector128.LoadUnsafe(ref k, at + 2) & Vector128.LoadUnsafe(ref m, at + 2)) != Vector128.LoadUnsafe(ref v, at + 2))
+                    if ((Vector128.LoadUnsafe(ref k, at) & Vector128.LoadUnsafe(ref m, at)) != Vector128.LoadUnsafe(ref v, p)
+                        || (Vector128.LoadUnsafe(ref k, at + 2) & Vector128.LoadUnsafe(ref m, at + 2)) != Vector128.LoadUnsafe(ref v, p + 2))
                     {
                         return false;
                     }
+
+                    p += ChunkWords;
                 }
 
                 return true;
@@ -188,13 +209,15 @@ public static class MaskedKey
                 foreach (int c in chunks)
                 {
                     int at = c * ChunkWords;
-                    for (int w = at; w < at + ChunkWords; w++)
+                    for (int w = 0; w < ChunkWords; w++)
                     {
-                        if ((Unsafe.Add(ref k, w) & Unsafe.Add(ref m, w)) != Unsafe.Add(ref v, w))
+                        if ((Unsafe.Add(ref k, at + w) & Unsafe.Add(ref m, at + w)) != Unsafe.Add(ref v, p + (nuint)w))
                         {
                             return false;
                         }
                     }
+
+                    p += ChunkWords;
                 }
 
                 return true;

@@ -103,7 +103,7 @@ public sealed class EngineProperties
     }
 
     [Property(MaxTest = 200)]
-    public bool Masked_hash_is_the_same_at_every_width(int seed)
+    public bool Masked_hash_and_compare_are_the_same_at_every_width(int seed)
     {
         var r = new Random(seed);
         var key = default(FlowKey);
@@ -116,9 +116,21 @@ public sealed class EngineProperties
 
         var chunks = MaskedKey.ActiveChunks(mask);
         ulong h = MaskedKey.Hash(key, mask, chunks, SimdWidth.Scalar);
-        var value = MaskedKey.And(key, mask);
-        return new[] { SimdWidth.V128, SimdWidth.V256, SimdWidth.V512 }.Where(w => w <= MaskedKey.Best)
-            .All(w => MaskedKey.Hash(key, mask, chunks, w) == h && MaskedKey.Matches(key, mask, value, chunks, w));
+        var packed = new ulong[chunks.Length * MaskedKey.ChunkWords];
+        MaskedKey.Pack(MaskedKey.And(key, mask), chunks, packed);
+
+        // A key differing in one masked bit must not match.
+        var other = key;
+        int word = Enumerable.Range(0, FlowKey.Words).FirstOrDefault(w => mask[w] != 0, -1);
+        if (word >= 0)
+        {
+            other[word] ^= mask[word] & (ulong)-(long)mask[word];
+        }
+
+        return new[] { SimdWidth.Scalar, SimdWidth.V128, SimdWidth.V256, SimdWidth.V512 }.Where(w => w <= MaskedKey.Best)
+            .All(w => MaskedKey.Hash(key, mask, chunks, w) == h
+                && MaskedKey.MatchesPacked(key, mask, packed, 0, chunks, w)
+                && (word < 0 || !MaskedKey.MatchesPacked(other, mask, packed, 0, chunks, w)));
     }
 
     private static readonly byte[] NoMac = new byte[6];
