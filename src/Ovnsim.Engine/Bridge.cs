@@ -249,6 +249,16 @@ public sealed partial class Bridge
         x.Table = oldTable;
     }
 
+    /// <summary>
+    /// The flow a packet with <paramref name="key"/> hits in <paramref name="table"/> (conjunctive matches included),
+    /// or null for a miss: one step of a trace, without running any action.
+    /// </summary>
+    public OpenFlowFlow? FlowFor(int table, in FlowKey key)
+    {
+        var x = new Xlate { Key = key };
+        return Lookup(x, table)?.Payload.Flow;
+    }
+
     private readonly List<ClassifierRule<FlowEntry>> _soft = [];
     private readonly Dictionary<(uint Id, int Priority), uint> _clauses = [];
 

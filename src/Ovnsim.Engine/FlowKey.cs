@@ -249,6 +249,9 @@ public static class KeyFields
         return m;
     }
 
+    /// <summary>Every name <see cref="Get"/> accepts (aliases included).</summary>
+    public static IEnumerable<string> Names => ByName.Keys;
+
     /// <summary>The field an OVS name (or an alias meta-flow accepts) denotes.</summary>
     public static KeyField Get(string name) =>
         ByName.TryGetValue(name, out var f) ? f : throw new ArgumentException($"field {name} is not in the flow key", nameof(name));
