@@ -28,6 +28,15 @@
 #   openflow-nostats.txt `ovs-ofctl -O OpenFlow15 --no-stats dump-flows br-int`
 #   groups.txt           `ovs-ofctl -O OpenFlow15 dump-groups br-int`
 # Each topology then gets a sandbox of its own.
+#
+# Packets: when a packets.tsv lies next to the command file (columns step, interface, frame as hex, what), every
+# VIF and a dummy uplink "provnet" on br-phys record what they send (options:tx_pcap). After the gratuitous ARPs
+# ovn-controller sends for NAT addresses at start (about 0, 2, 6, 14 and 30 s) are over, each frame is injected
+# with `ovs-appctl netdev-dummy/receive` in order, and after each step steps.txt records the size of every
+# interface's tx pcap (what the step sent is the bytes added), `dpctl/dump-conntrack` and the SB MAC_Binding rows:
+#   steps.txt            "step NAME", then "at MS" (when the frame went in, in ms after the first one), "tx IFACE
+#                        BYTES", "conntrack LINE" and "mac-binding PORT,IP,MAC" lines
+#   tx-IFACE.pcap        everything IFACE sent, from start to the last step
 set -euo pipefail
 controller=false
 if [ "${1:-}" = --controller ]; then controller=true; shift; fi
@@ -129,11 +138,17 @@ golden() {  # COMMANDS OUTDIR
   # shellcheck disable=SC2086 # the overrides are KEY=VALUE words
   for name in $names; do add_chassis "$name" $overrides; done
   if $controller; then
-    local i=0 port
+    local i=0 port packets
+    packets="$(dirname "$cmds")/packets.tsv"
+    [ -f "$packets" ] || packets=""
     for port in $(ovn-nbctl --db="$nb" --bare --columns=name find Logical_Switch_Port type='""' | sort -u); do
       i=$((i + 1))
-      ovs-vsctl --db="$ovs" add-port br-int "vif$i" -- set Interface "vif$i" type=dummy external-ids:iface-id="$port"
+      ovs-vsctl --db="$ovs" add-port br-int "vif$i" -- set Interface "vif$i" type=dummy external-ids:iface-id="$port" \
+        ${packets:+options:tx_pcap="$tmp/tx-vif$i.pcap"}
     done
+    if [ -n "$packets" ]; then
+      ovs-vsctl --db="$ovs" add-port br-phys provnet -- set Interface provnet type=dummy options:tx_pcap="$tmp/tx-provnet.pcap"
+    fi
     ovn-nbctl --db="$nb" --timeout=60 --wait=hv sync
     # A full recompute, so that br-int is the steady state of the databases rather than of the order in which
     # ovn-controller happened to see the changes (its incremental handlers miss, for example, the hairpin flows
@@ -150,7 +165,38 @@ golden() {  # COMMANDS OUTDIR
     ovsdb-client backup "$ovs" Open_vSwitch > "$out/conf.db"
     OVS_RUNDIR="$tmp" ovs-ofctl -O OpenFlow15 --no-stats dump-flows br-int > "$out/openflow-nostats.txt"
     OVS_RUNDIR="$tmp" ovs-ofctl -O OpenFlow15 dump-groups br-int > "$out/groups.txt"
+    if [ -n "$packets" ]; then run_packets "$packets" "$out"; fi
   fi
+}
+
+run_packets() {  # PACKETS OUTDIR: inject each step's frame, record what came out and the state after it
+  local packets=$1 out=$2 ifaces name iface frame
+  ifaces=$(ovs-vsctl --db="$ovs" --bare --columns=name find Interface type=dummy | sort)
+  # The gratuitous ARPs for NAT addresses go out until about 30 s after ovn-controller started.
+  sleep "${GARP_WAIT:-35}"
+  local first=""
+  state() {
+    local i
+    echo "step $1"
+    [ -n "${2:-}" ] && echo "at $2"
+    for i in $ifaces; do echo "tx $i $(stat -c %s "$tmp/tx-$i.pcap" 2>/dev/null || echo 0)"; done
+    ovs-appctl -t "$tmp/vswitchd.ctl" dpctl/dump-conntrack | sort | sed 's/^/conntrack /'
+    ovn-sbctl --db="$sb" --bare --format=csv --no-headings --columns=logical_port,ip,mac list MAC_Binding | sort \
+      | sed 's/^/mac-binding /'
+  }
+  state start > "$out/steps.txt"
+  while IFS=$'\t' read -r name iface frame _; do
+    [ "$name" = step ] && continue
+    local now; now=$(date +%s%3N)
+    first=${first:-$now}
+    ovs-appctl -t "$tmp/vswitchd.ctl" netdev-dummy/receive "$iface" "$frame" >/dev/null
+    # Packets held for ARP or ND go out once ovn-controller has written the MAC binding and recomputed.
+    sleep 1
+    ovn-nbctl --db="$nb" --timeout=60 --wait=hv sync
+    sleep 1
+    state "$name" $((now - first)) >> "$out/steps.txt"
+  done < "$packets"
+  for iface in $ifaces; do cp "$tmp/tx-$iface.pcap" "$out/tx-$iface.pcap"; done
 }
 
 if [ "${1:-}" = --batch ]; then

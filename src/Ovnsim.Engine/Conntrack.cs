@@ -222,6 +222,13 @@ public sealed class Conntrack
             return Related(packet, ref key, request, v6, ref committed);
         }
 
+        if (proto is 1 or 58 && packet.L4 >= 0)
+        {
+            // ICMP queries are keyed by their identifier, in both directions (as Create stores them).
+            ushort id = IcmpId(packet);
+            tuple = tuple with { SrcPort = id, DstPort = id };
+        }
+
         if (IsTransport(proto) && packet.L4 < 0)
         {
             SetState(ref key, CtState.Tracked | CtState.Invalid, null, false);
@@ -367,14 +374,19 @@ public sealed class Conntrack
         if (request.Nat && request.NatKind is not null)
         {
             kind = request.NatKind;
+
+            // find_addr: with no address (nat(src) or nat(dst) alone) the packet keeps its own; the connection is
+            // still a NATed one (ct_state +snat or +dnat).
             if (kind == "dst")
             {
                 // Replies come from the new destination.
-                reply = reply with { Src = request.NatAddress, SrcPort = request.NatPortLow != 0 ? request.NatPortLow : reply.SrcPort };
+                var address = request.NatAddress != 0 ? request.NatAddress : tuple.Dst;
+                reply = reply with { Src = address, SrcPort = request.NatPortLow != 0 ? request.NatPortLow : reply.SrcPort };
             }
             else
             {
-                reply = reply with { Dst = request.NatAddress, DstPort = request.NatPortLow != 0 ? request.NatPortLow : reply.DstPort };
+                var address = request.NatAddress != 0 ? request.NatAddress : tuple.Src;
+                reply = reply with { Dst = address, DstPort = request.NatPortLow != 0 ? request.NatPortLow : reply.DstPort };
             }
         }
 

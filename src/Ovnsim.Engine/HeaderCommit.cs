@@ -221,6 +221,8 @@ public static class HeaderCommit
                 {
                     Replace(l4, 8, target, 2);
                 }
+
+                SetNdLinkAddress(l4, (ulong)KeyFields.ArpSha.Get(key), (ulong)KeyFields.ArpTha.Get(key));
             }
         }
     }
@@ -246,6 +248,36 @@ public static class HeaderCommit
         }
 
         BinaryPrimitives.WriteUInt128BigEndian(ip[at..], value);
+    }
+
+    /// <summary>
+    /// <c>packet_set_nd</c>'s options part: the first source (for sll) or target (for tll) link-layer address option
+    /// of one 8-byte unit takes the key's address, the ICMPv6 checksum following.
+    /// </summary>
+    private static void SetNdLinkAddress(Span<byte> nd, ulong sll, ulong tll)
+    {
+        for (int at = 24; at + 8 <= nd.Length && nd[at + 1] != 0; at += nd[at + 1] * 8)
+        {
+            if (nd[at + 1] == 1 && nd[at] is 1 or 2)
+            {
+                ulong want = nd[at] == 1 ? sll : tll;
+                Span<byte> mac = stackalloc byte[6];
+                WriteMac(mac, want);
+                if (!mac.SequenceEqual(nd.Slice(at + 2, 6)))
+                {
+                    ushort c = Csum(nd, 2);
+                    for (int i = 0; i < 6; i += 2)
+                    {
+                        c = Recalc16(c, BinaryPrimitives.ReadUInt16LittleEndian(nd[(at + 2 + i)..]), BinaryPrimitives.ReadUInt16LittleEndian(mac[i..]));
+                    }
+
+                    SetCsum(nd, 2, c);
+                    mac.CopyTo(nd[(at + 2)..]);
+                }
+
+                return; // a message carries one such option
+            }
+        }
     }
 
     /// <summary>Replaces 16 bytes at <paramref name="at"/> of an ICMPv6 message, updating its checksum.</summary>

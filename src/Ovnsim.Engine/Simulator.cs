@@ -21,7 +21,7 @@ public sealed record OutputPacket(string Port, byte[] Frame);
 /// </summary>
 public sealed class Simulator : IBridgeSink
 {
-    private const int OpcodeArp = 0, OpcodePutArp = 1, OpcodeNdNa = 3, OpcodePutNd = 4, OpcodeNdNs = 9;
+    private const int OpcodeArp = 0, OpcodePutArp = 1, OpcodeNdNa = 3, OpcodePutNd = 4, OpcodeNdNs = 9, OpcodeNdNaRouter = 12;
     private const int BufferQueueDepth = 4;
     private const int BufferMapLimit = 1000;
     private const long BufferTimeoutMs = 10_000;
@@ -111,9 +111,17 @@ public sealed class Simulator : IBridgeSink
     /// <summary>The logical port a name (a logical port or an alias) denotes.</summary>
     /// <exception cref="ArgumentException">Neither.</exception>
     public string Resolve(string name) =>
-        _ofportByName.ContainsKey(name) ? name
-        : _aliases.TryGetValue(name, out var p) && _ofportByName.ContainsKey(p) ? p
+        TryResolve(name, out var port) ? port
         : throw new ArgumentException($"no logical port {name} on this chassis (ports here: {string.Join(", ", Ports)})");
+
+    /// <summary>As <see cref="Resolve"/>, false when the name is no port on this chassis.</summary>
+    public bool TryResolve(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? logicalPort)
+    {
+        logicalPort = _ofportByName.ContainsKey(name) ? name
+            : _aliases.TryGetValue(name, out var p) && _ofportByName.ContainsKey(p) ? p
+            : null;
+        return logicalPort is not null;
+    }
 
     /// <summary>The OpenFlow port of a logical port (or alias).</summary>
     /// <exception cref="ArgumentException">The port is not on this chassis.</exception>
@@ -189,6 +197,10 @@ public sealed class Simulator : IBridgeSink
             case OpcodeNdNs:
                 HandleNdNs(key, frame, ud.AsSpan(8));
                 break;
+            case OpcodeNdNa:
+            case OpcodeNdNaRouter:
+                HandleNdNa(key, ud.AsSpan(8), router: opcode == OpcodeNdNaRouter);
+                break;
             default:
                 _events.Add($"controller: opcode {opcode} is not simulated; packet dropped");
                 break;
@@ -255,8 +267,8 @@ public sealed class Simulator : IBridgeSink
 
         Buffer(key, frame, KeyFields.Get("xxreg0").Get(key));
         UInt128 target = KeyFields.Ipv6Dst.Get(key);
-        UInt128 src = KeyFields.Ipv6Src.Get(key);
         ulong mac = (ulong)KeyFields.DlSrc.Get(key);
+        UInt128 src = LinkLocal(mac);
 
         // compose_nd_ns: to the solicited-node multicast address of the target.
         UInt128 snm = new UInt128(0xff02_0000_0000_0000, 0x0000_0001_ff00_0000) | (target & 0xffffff);
@@ -278,6 +290,51 @@ public sealed class Simulator : IBridgeSink
         icmp[24] = 1;
         icmp[25] = 1;
         HeaderCommit.WriteMac(icmp[26..], mac);
+        BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], Icmp6Checksum(ip));
+        SendWithVlan(key, p, nested);
+    }
+
+    /// <summary><c>in6_generate_lla</c>: fe80::/64 with the EUI-64 interface identifier of <paramref name="mac"/>.</summary>
+    private static UInt128 LinkLocal(ulong mac)
+    {
+        ulong eui = ((mac >> 24) << 40) | (0xfffeUL << 24) | (mac & 0xffffff);
+        return new UInt128(0xfe80_0000_0000_0000, eui ^ 0x0200_0000_0000_0000);
+    }
+
+    /// <summary>
+    /// <c>pinctrl_handle_nd_na</c>: answer a neighbor solicitation or advertisement with an advertisement (solicited
+    /// and override, and router for <c>nd_na_router</c>) from its target to its sender, sent through the nested
+    /// actions (which set the link-layer addresses).
+    /// </summary>
+    private void HandleNdNa(in FlowKey key, ReadOnlySpan<byte> nested, bool router)
+    {
+        if ((ulong)KeyFields.DlType.Get(key) != 0x86dd || (byte)KeyFields.NwProto.Get(key) != 58
+            || (ulong)KeyFields.TpSrc.Get(key) is not (135 or 136) || KeyFields.TpDst.Get(key) != 0)
+        {
+            _events.Add("controller: nd_na action on a packet that is no ND message");
+            return;
+        }
+
+        // compose_nd_na: from the message's destination MAC and target to its source, with a target link-layer option.
+        ulong ethSrc = (ulong)KeyFields.DlDst.Get(key);
+        var p = new byte[14 + 40 + 32];
+        HeaderCommit.WriteMac(p, (ulong)KeyFields.DlSrc.Get(key));
+        HeaderCommit.WriteMac(p.AsSpan(6), ethSrc);
+        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(12), 0x86dd);
+        var ip = p.AsSpan(14);
+        ip[0] = 0x60;
+        BinaryPrimitives.WriteUInt16BigEndian(ip[4..], 32);
+        ip[6] = 58;
+        ip[7] = 255;
+        BinaryPrimitives.WriteUInt128BigEndian(ip[8..], KeyFields.NdTarget.Get(key));
+        BinaryPrimitives.WriteUInt128BigEndian(ip[24..], KeyFields.Ipv6Src.Get(key));
+        var icmp = ip[40..];
+        icmp[0] = 136;
+        BinaryPrimitives.WriteUInt32BigEndian(icmp[4..], router ? 0xe000_0000u : 0x6000_0000u);
+        BinaryPrimitives.WriteUInt128BigEndian(icmp[8..], KeyFields.NdTarget.Get(key));
+        icmp[24] = 2;
+        icmp[25] = 1;
+        HeaderCommit.WriteMac(icmp[26..], ethSrc);
         BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], Icmp6Checksum(ip));
         SendWithVlan(key, p, nested);
     }
