@@ -155,7 +155,8 @@ public sealed class EngineProperties
     public bool Dnat_then_the_replys_undnat_restore_the_original_tuple_with_valid_checksums(
         uint client, uint vip, uint backend, ushort cport, ushort vport, ushort bport)
     {
-        if (cport == 0 || vport == 0 || bport == 0 || client == vip || client == backend)
+        // Address 0 means "no address" to conntrack (find_addr keeps the packet's own), as in OVS.
+        if (cport == 0 || vport == 0 || bport == 0 || backend == 0 || client == vip || client == backend)
         {
             return true;
         }
