@@ -158,22 +158,109 @@ internal static class Commands
     }
 
     /// <summary>
-    /// <c>ovnsim replay (--nb FILE | --sb FILE) [--ovs FILE] --in PORT=FILE [--in PORT=FILE …] --out DIR</c>: injects
-    /// the packets of the pcap files on the logical ports (or interface names from --ovs), in timestamp order across
-    /// files, with conntrack, MAC bindings and held packets carried from packet to packet; writes one pcap per
-    /// logical port with what left it, and conntrack.txt and mac-bindings.txt with the state at the end.
+    /// <c>ovnsim replay (--nb FILE | --sb FILE) [--ovs FILE] --in PORT=FILE [--in PORT=FILE …] --out DIR
+    /// [--no-megaflows]</c>: injects the packets of the pcap files on the logical ports (or interface names from
+    /// --ovs), in timestamp order across files, with conntrack, MAC bindings and held packets carried from packet to
+    /// packet; writes one pcap per logical port with what left it, and conntrack.txt and mac-bindings.txt with the
+    /// state at the end.
     /// </summary>
     public static int Replay(CommandLine line, TextWriter stdout, TextWriter stderr)
+    {
+        string outDir = line.Require("--out", "replay");
+        Directory.CreateDirectory(outDir);
+        var writers = new Dictionary<string, Ovnsim.Capture.PcapWriter>(StringComparer.Ordinal);
+        var inCount = new Dictionary<string, int>(StringComparer.Ordinal);
+        var outCount = new Dictionary<string, int>(StringComparer.Ordinal);
+        Ovnsim.Engine.Simulator sim;
+        int injected;
+        try
+        {
+            (sim, injected) = RunPackets(line, "replay", stderr, start: sim =>
+            {
+                foreach (string p in sim.Ports)
+                {
+                    writers[p] = Ovnsim.Capture.PcapWriter.Create(Path.Combine(outDir, SafeName(p) + ".pcap"));
+                }
+            }, each: (sim, port, time, outputs) =>
+            {
+                inCount[port] = inCount.GetValueOrDefault(port) + 1;
+                foreach (var o in outputs)
+                {
+                    outCount[o.Port] = outCount.GetValueOrDefault(o.Port) + 1;
+                    if (writers.TryGetValue(o.Port, out var w))
+                    {
+                        w.Write(time, o.Frame);
+                    }
+                }
+
+                foreach (string e in sim.Events)
+                {
+                    stdout.WriteLine($"  {e}");
+                }
+            });
+        }
+        finally
+        {
+            foreach (var w in writers.Values)
+            {
+                w.Dispose();
+            }
+        }
+
+        File.WriteAllLines(Path.Combine(outDir, "conntrack.txt"), sim.Bridge.Conntrack.Dump());
+        File.WriteAllLines(Path.Combine(outDir, "mac-bindings.txt"),
+            sim.Southbound.MacBindings.Select(m => $"{m.LogicalPort} {m.Ip} {m.Mac}"));
+        stdout.WriteLine($"replayed {injected} packets; outputs in {outDir}");
+        foreach (string port in sim.Ports)
+        {
+            stdout.WriteLine($"  {port}: in {inCount.GetValueOrDefault(port)}, out {outCount.GetValueOrDefault(port)}");
+        }
+
+        if (sim.Bridge.UseMegaflows)
+        {
+            stdout.WriteLine($"  megaflows: {sim.Bridge.MegaflowHits} passes replayed from the cache, {sim.Bridge.MegaflowMisses} translated, "
+                + $"{sim.Bridge.MegaflowCount} cached under {sim.Bridge.MegaflowMasks} masks");
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// <c>ovnsim conntrack (--nb FILE | --sb FILE) [--ovs FILE] --in PORT=FILE [--in PORT=FILE …] [--zone N]</c>:
+    /// replays the packets as <c>replay</c> does and prints the connection tracker's entries as
+    /// <c>ovs-appctl dpctl/dump-conntrack [zone=N]</c> prints them.
+    /// </summary>
+    public static int Conntrack(CommandLine line, TextWriter stdout, TextWriter stderr)
+    {
+        ushort? zone = line.Get("--zone") is { } z
+            ? ushort.TryParse(z, out ushort n) ? n : throw new UsageException($"--zone {z}: expected a zone number (0-65535)")
+            : null;
+        var (sim, _) = RunPackets(line, "conntrack", stderr, start: _ => { }, each: (_, _, _, _) => { });
+        foreach (string entry in sim.Bridge.Conntrack.Dump(zone))
+        {
+            stdout.WriteLine(entry);
+        }
+
+        return 0;
+    }
+
+    /// <summary>
+    /// The packets of every --in PORT=FILE, injected in timestamp order (then file, then position) into a simulator
+    /// of the chassis; <paramref name="start"/> sees the simulator before the first packet, <paramref name="each"/>
+    /// every packet's port, time (ns) and outputs.
+    /// </summary>
+    private static (Ovnsim.Engine.Simulator Sim, int Injected) RunPackets(CommandLine line, string command, TextWriter stderr,
+        Action<Ovnsim.Engine.Simulator> start, Action<Ovnsim.Engine.Simulator, string, long, IReadOnlyList<Ovnsim.Engine.OutputPacket>> each)
     {
         var inputs = line.GetAll("--in").ToList();
         if (inputs.Count == 0)
         {
-            throw new UsageException("'replay' needs at least one --in PORT=FILE");
+            throw new UsageException($"'{command}' needs at least one --in PORT=FILE");
         }
 
-        string outDir = line.Require("--out", "replay");
-        var (sb, hv, ovs) = Chassis(line, "replay", stderr);
+        var (sb, hv, ovs) = Chassis(line, command, stderr);
         var sim = new Ovnsim.Engine.Simulator(sb, hv);
+        sim.Bridge.UseMegaflows = !line.Has("--no-megaflows");
         foreach (string warning in sim.Warnings)
         {
             stderr.WriteLine($"ovnsim: {warning}");
@@ -201,53 +288,13 @@ internal static class Commands
             }
         }
 
-        Directory.CreateDirectory(outDir);
-        var writers = new Dictionary<string, Ovnsim.Capture.PcapWriter>(StringComparer.Ordinal);
-        var inCount = new Dictionary<string, int>(StringComparer.Ordinal);
-        var outCount = new Dictionary<string, int>(StringComparer.Ordinal);
-        try
+        start(sim);
+        foreach (var p in packets.OrderBy(p => p.Time).ThenBy(p => p.File).ThenBy(p => p.Index))
         {
-            foreach (string port in sim.Ports)
-            {
-                writers[port] = Ovnsim.Capture.PcapWriter.Create(Path.Combine(outDir, SafeName(port) + ".pcap"));
-            }
-
-            foreach (var p in packets.OrderBy(p => p.Time).ThenBy(p => p.File).ThenBy(p => p.Index))
-            {
-                inCount[p.Port] = inCount.GetValueOrDefault(p.Port) + 1;
-                foreach (var o in sim.Inject(p.Port, p.Data, p.Time / 1_000_000))
-                {
-                    outCount[o.Port] = outCount.GetValueOrDefault(o.Port) + 1;
-                    if (writers.TryGetValue(o.Port, out var w))
-                    {
-                        w.Write(p.Time, o.Frame);
-                    }
-                }
-
-                foreach (string e in sim.Events)
-                {
-                    stdout.WriteLine($"  {e}");
-                }
-            }
-        }
-        finally
-        {
-            foreach (var w in writers.Values)
-            {
-                w.Dispose();
-            }
+            each(sim, p.Port, p.Time, sim.Inject(p.Port, p.Data, p.Time / 1_000_000));
         }
 
-        File.WriteAllLines(Path.Combine(outDir, "conntrack.txt"), sim.Bridge.Conntrack.Dump());
-        File.WriteAllLines(Path.Combine(outDir, "mac-bindings.txt"),
-            sim.Southbound.MacBindings.Select(m => $"{m.LogicalPort} {m.Ip} {m.Mac}"));
-        stdout.WriteLine($"replayed {packets.Count} packets; outputs in {outDir}");
-        foreach (string port in sim.Ports)
-        {
-            stdout.WriteLine($"  {port}: in {inCount.GetValueOrDefault(port)}, out {outCount.GetValueOrDefault(port)}");
-        }
-
-        return 0;
+        return (sim, packets.Count);
     }
 
     private static string SafeName(string port) => string.Concat(port.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));

@@ -14,8 +14,8 @@ internal static class Program
     /// <summary>Exit status for a usage error (bad command line).</summary>
     public const int UsageError = 2;
 
-    private static readonly HashSet<string> Valued = new(StringComparer.Ordinal) { "--nb", "--sb", "--ovs", "--db", "--in", "--out" };
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--help", "--no-stats", "--names" };
+    private static readonly HashSet<string> Valued = new(StringComparer.Ordinal) { "--nb", "--sb", "--ovs", "--db", "--in", "--out", "--zone" };
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--help", "--no-stats", "--names", "--no-megaflows" };
     private static readonly HashSet<string> BenchValued = new(StringComparer.Ordinal) { "--rules", "--priorities", "--subtables", "--lookups" };
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
@@ -41,6 +41,7 @@ internal static class Program
                 ["groups"] => Commands.Groups(line, stdout, stderr),
                 ["demo"] => Commands.Demo(stdout),
                 ["replay"] => Commands.Replay(line, stdout, stderr),
+                ["conntrack"] => Commands.Conntrack(line, stdout, stderr),
                 ["bench", "classifier"] => Commands.BenchClassifier(line, stdout),
                 _ => throw new UsageException($"unknown command '{string.Join(' ', line.Words)}' (try 'ovnsim --help')"),
             };

@@ -22,6 +22,16 @@ internal static class Usage
                                   name, as 'ovs-ofctl --names' shows them)
           groups (--sb FILE | --nb FILE [--sb FILE]) [--ovs FILE]
                                   the select groups of that translation, as 'ovs-ofctl dump-groups br-int'
+          replay (--nb FILE | --sb FILE) [--ovs FILE] --in PORT=FILE [--in PORT=FILE ...] --out DIR [--no-megaflows]
+                                  inject the packets of pcap files on logical ports (or --ovs interface names)
+                                  in timestamp order, with conntrack, MAC bindings and held packets carried
+                                  along; write one pcap per port with what left it, conntrack.txt and
+                                  mac-bindings.txt (--no-megaflows: translate every packet, no cache)
+          conntrack (--nb FILE | --sb FILE) [--ovs FILE] --in PORT=FILE [...] [--zone N]
+                                  replay as above and print the connection tracker as
+                                  'ovs-appctl dpctl/dump-conntrack [zone=N]' prints it
+          bench classifier [--rules N] [--priorities P] [--subtables S] [--lookups L]
+                                  OVS's 'test-classifier benchmark' workload on ovnsim's classifier
           db summary --db FILE    load any OVSDB file (NB, SB, Open_vSwitch) and list its tables and row counts
 
         database options:

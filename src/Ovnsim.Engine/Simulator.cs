@@ -21,7 +21,8 @@ public sealed record OutputPacket(string Port, byte[] Frame);
 /// </summary>
 public sealed class Simulator : IBridgeSink
 {
-    private const int OpcodeArp = 0, OpcodePutArp = 1, OpcodeNdNa = 3, OpcodePutNd = 4, OpcodeNdNs = 9, OpcodeNdNaRouter = 12;
+    private const int OpcodeArp = 0, OpcodePutArp = 1, OpcodeNdNa = 3, OpcodePutNd = 4, OpcodeNdNs = 9, OpcodeIcmp = 10,
+        OpcodeTcpReset = 11, OpcodeNdNaRouter = 12, OpcodeIcmp4Error = 14, OpcodeIcmp6Error = 20;
     private const int BufferQueueDepth = 4;
     private const int BufferMapLimit = 1000;
     private const long BufferTimeoutMs = 10_000;
@@ -201,6 +202,14 @@ public sealed class Simulator : IBridgeSink
             case OpcodeNdNaRouter:
                 HandleNdNa(key, ud.AsSpan(8), router: opcode == OpcodeNdNaRouter);
                 break;
+            case OpcodeIcmp:
+            case OpcodeIcmp4Error:
+            case OpcodeIcmp6Error:
+                HandleIcmp(key, frame, ud.AsSpan(8), setCode: opcode == OpcodeIcmp);
+                break;
+            case OpcodeTcpReset:
+                HandleTcpReset(key, frame, ud.AsSpan(8));
+                break;
             default:
                 _events.Add($"controller: opcode {opcode} is not simulated; packet dropped");
                 break;
@@ -253,7 +262,7 @@ public sealed class Simulator : IBridgeSink
         HeaderCommit.WriteMac(a[8..], src);
         BinaryPrimitives.WriteUInt32BigEndian(a[14..], (uint)KeyFields.NwSrc.Get(key));
         BinaryPrimitives.WriteUInt32BigEndian(a[24..], (uint)KeyFields.NwDst.Get(key));
-        SendWithVlan(key, arp, nested);
+        Send(key, arp, nested, pushVlan: true);
     }
 
     /// <summary><c>pinctrl_handle_nd_ns</c>: hold the IPv6 packet, and send a neighbor solicitation through the nested actions.</summary>
@@ -291,7 +300,7 @@ public sealed class Simulator : IBridgeSink
         icmp[25] = 1;
         HeaderCommit.WriteMac(icmp[26..], mac);
         BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], Icmp6Checksum(ip));
-        SendWithVlan(key, p, nested);
+        Send(key, p, nested, pushVlan: false);
     }
 
     /// <summary><c>in6_generate_lla</c>: fe80::/64 with the EUI-64 interface identifier of <paramref name="mac"/>.</summary>
@@ -336,8 +345,127 @@ public sealed class Simulator : IBridgeSink
         icmp[25] = 1;
         HeaderCommit.WriteMac(icmp[26..], ethSrc);
         BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], Icmp6Checksum(ip));
-        SendWithVlan(key, p, nested);
+        Send(key, p, nested, pushVlan: false);
     }
+
+    /// <summary>
+    /// <c>pinctrl_handle_icmp</c>: a destination-unreachable error about the packet (code 1; 3, or 4 for IPv6, for
+    /// UDP under <c>icmp4</c>/<c>icmp6</c>) carrying as much of it as fits in 576 bytes (IPv4) or 1280 (IPv6),
+    /// between the packet's own addresses; the nested actions then set type, code and addresses.
+    /// </summary>
+    private void HandleIcmp(in FlowKey key, byte[] frame, ReadOnlySpan<byte> nested, bool setCode)
+    {
+        ulong type = (ulong)KeyFields.DlType.Get(key);
+        int l3 = L3Offset(frame);
+        byte[] p;
+        if (type == 0x0800 && frame.Length >= l3 + 20)
+        {
+            int inLen = BinaryPrimitives.ReadUInt16BigEndian(frame.AsSpan(l3 + 2));
+            if (inLen < 20)
+            {
+                _events.Add($"controller: icmp action on an IP packet with invalid length ({inLen})");
+                return;
+            }
+
+            inLen = Math.Min(Math.Min(inLen, 576 - 14 - 20 - 8), frame.Length - l3);
+            p = ComposeIpv4(key, 1, 255, 8 + inLen);
+            var icmp = p.AsSpan(34);
+            icmp[0] = 3;
+            icmp[1] = (byte)(setCode && frame[l3 + 9] == 17 ? 3 : 1);
+            frame.AsSpan(l3, inLen).CopyTo(icmp[8..]);
+            BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], HeaderCommit.InternetChecksum(icmp));
+        }
+        else if (type == 0x86dd && frame.Length >= l3 + 40)
+        {
+            int inLen = 40 + BinaryPrimitives.ReadUInt16BigEndian(frame.AsSpan(l3 + 4));
+            inLen = Math.Min(Math.Min(inLen, 1280 - 14 - 40 - 8), frame.Length - l3);
+            p = ComposeIpv6(key, 58, 255, 8 + inLen);
+            var icmp = p.AsSpan(54);
+            icmp[0] = 1;
+            icmp[1] = (byte)(setCode && frame[l3 + 6] == 17 ? 4 : 1);
+            frame.AsSpan(l3, inLen).CopyTo(icmp[8..]);
+            BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], Icmp6Checksum(p.AsSpan(14)));
+        }
+        else
+        {
+            _events.Add("controller: icmp action on a non-IP packet");
+            return;
+        }
+
+        Send(key, p, nested, pushVlan: true);
+    }
+
+    /// <summary>
+    /// <c>pinctrl_handle_tcp_reset</c>: an RST+ACK from the segment's destination port to its source port acknowledging
+    /// its sequence number + 1, TTL or hop limit 63, between the packet's own addresses.
+    /// </summary>
+    private void HandleTcpReset(in FlowKey key, byte[] frame, ReadOnlySpan<byte> nested)
+    {
+        int l3 = L3Offset(frame);
+        ulong type = (ulong)KeyFields.DlType.Get(key);
+        int l4 = type == 0x0800 ? l3 + ((frame[l3] & 0xf) * 4) : l3 + 40;
+        if ((byte)KeyFields.NwProto.Get(key) != 6 || frame.Length < l4 + 8)
+        {
+            _events.Add("controller: tcp_reset action on a non-TCP packet");
+            return;
+        }
+
+        var p = type == 0x86dd ? ComposeIpv6(key, 6, 63, 20) : ComposeIpv4(key, 6, 63, 20);
+        int at = type == 0x86dd ? 54 : 34;
+        var tcp = p.AsSpan(at);
+        BinaryPrimitives.WriteUInt16BigEndian(tcp, (ushort)KeyFields.TpDst.Get(key));
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[2..], (ushort)KeyFields.TpSrc.Get(key));
+        BinaryPrimitives.WriteUInt32BigEndian(tcp[8..], BinaryPrimitives.ReadUInt32BigEndian(frame.AsSpan(l4 + 4)) + 1);
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[12..], (5 << 12) | 0x04 | 0x10);
+        uint pseudo = 6 + 20u;
+        for (int i = type == 0x86dd ? 22 : 26; i < at; i += 2)
+        {
+            pseudo += BinaryPrimitives.ReadUInt16BigEndian(p.AsSpan(i));
+        }
+
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[16..], HeaderCommit.InternetChecksum(tcp, pseudo));
+        Send(key, p, nested, pushVlan: false);
+    }
+
+    private static int L3Offset(byte[] frame) =>
+        frame.Length >= 18 && BinaryPrimitives.ReadUInt16BigEndian(frame.AsSpan(12)) is 0x8100 or 0x88a8 ? 18 : 14;
+
+    /// <summary><c>pinctrl_compose_ipv4</c>: the packet's own Ethernet and IP addresses, TOS 0, DF, id 0.</summary>
+    private static byte[] ComposeIpv4(in FlowKey key, byte proto, byte ttl, int payload)
+    {
+        var p = new byte[14 + 20 + payload];
+        HeaderCommit.WriteMac(p, (ulong)KeyFields.DlDst.Get(key));
+        HeaderCommit.WriteMac(p.AsSpan(6), (ulong)KeyFields.DlSrc.Get(key));
+        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(12), 0x0800);
+        var ip = p.AsSpan(14);
+        ip[0] = 0x45;
+        BinaryPrimitives.WriteUInt16BigEndian(ip[2..], (ushort)(20 + payload));
+        BinaryPrimitives.WriteUInt16BigEndian(ip[6..], 0x4000);
+        ip[8] = ttl;
+        ip[9] = proto;
+        BinaryPrimitives.WriteUInt32BigEndian(ip[12..], (uint)KeyFields.NwSrc.Get(key));
+        BinaryPrimitives.WriteUInt32BigEndian(ip[16..], (uint)KeyFields.NwDst.Get(key));
+        BinaryPrimitives.WriteUInt16BigEndian(ip[10..], HeaderCommit.InternetChecksum(ip[..20]));
+        return p;
+    }
+
+    /// <summary><c>pinctrl_compose_ipv6</c>: the packet's own Ethernet and IPv6 addresses, traffic class and flow label 0.</summary>
+    private static byte[] ComposeIpv6(in FlowKey key, byte next, byte hopLimit, int payload)
+    {
+        var p = new byte[14 + 40 + payload];
+        HeaderCommit.WriteMac(p, (ulong)KeyFields.DlDst.Get(key));
+        HeaderCommit.WriteMac(p.AsSpan(6), (ulong)KeyFields.DlSrc.Get(key));
+        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(12), 0x86dd);
+        var ip = p.AsSpan(14);
+        ip[0] = 0x60;
+        BinaryPrimitives.WriteUInt16BigEndian(ip[4..], (ushort)payload);
+        ip[6] = next;
+        ip[7] = hopLimit;
+        BinaryPrimitives.WriteUInt128BigEndian(ip[8..], KeyFields.Ipv6Src.Get(key));
+        BinaryPrimitives.WriteUInt128BigEndian(ip[24..], KeyFields.Ipv6Dst.Get(key));
+        return p;
+    }
+
 
     private static ushort Icmp6Checksum(ReadOnlySpan<byte> ip)
     {
@@ -352,10 +480,14 @@ public sealed class Simulator : IBridgeSink
         return HeaderCommit.InternetChecksum(ip.Slice(40, len), sum);
     }
 
-    private void SendWithVlan(in FlowKey key, byte[] packet, ReadOnlySpan<byte> nested)
+    /// <summary>
+    /// <c>set_actions_and_enqueue_msg</c>: a packet-out of <paramref name="packet"/> (VLAN-tagged like the packet-in
+    /// when <paramref name="pushVlan"/>) running the reloaded metadata and the nested actions.
+    /// </summary>
+    private void Send(in FlowKey key, byte[] packet, ReadOnlySpan<byte> nested, bool pushVlan)
     {
         ushort tci = (ushort)KeyFields.VlanTci.Get(key);
-        if ((tci & 0x1000) != 0)
+        if (pushVlan && (tci & 0x1000) != 0)
         {
             var tagged = new byte[packet.Length + 4];
             packet.AsSpan(0, 12).CopyTo(tagged);

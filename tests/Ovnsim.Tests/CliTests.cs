@@ -217,4 +217,69 @@ public sealed class CliTests
         int code = Program.Run(args, stdout, stderr);
         return (code, stdout.ToString(), stderr.ToString());
     }
+
+    /// <summary>The seed's seven input pcaps as --in arguments (interface names, resolved through --ovs).</summary>
+    private static List<string> SeedInputs()
+    {
+        var args = new List<string>();
+        foreach (var (name, iface, _, _) in SeedReplayTests.Steps())
+        {
+            args.Add("--in");
+            args.Add($"{iface}={TestData.Seed($"pcap/in-{name}.pcap")}");
+        }
+
+        return args;
+    }
+
+    [Fact]
+    public void Replay_writes_what_left_each_port_and_the_final_state()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"ovnsim-replay-{Guid.NewGuid():N}");
+        try
+        {
+            var (code, stdout, stderr) = Run([.. new[] { "replay", "--sb", TestData.Seed("sb.db"), "--ovs", TestData.Seed("conf.db"), "--out", dir }, .. SeedInputs()]);
+            Assert.True(code == 0, stderr);
+            Assert.Contains("replayed 7 packets", stdout, StringComparison.Ordinal);
+
+            // vm2p's pcap holds the two frames real OVS sent it (steps 02 and 05), in order.
+            string vm2 = Directory.GetFiles(dir, "7c9d2e4f*.pcap").Single();
+            var expected = new[] { "02-syn-2222", "05-ack-2222" }
+                .Select(s => Convert.ToHexString(Ovnsim.Capture.PcapReader.ReadAll(TestData.Seed($"pcap/out-{s}-vm2p-tx.pcap")).Single().Data));
+            Assert.Equal(expected, Ovnsim.Capture.PcapReader.ReadAll(vm2).Select(p => Convert.ToHexString(p.Data)));
+            Assert.Contains("zone=2,mark=2,protoinfo=(state=ESTABLISHED)", File.ReadAllText(Path.Combine(dir, "conntrack.txt")), StringComparison.Ordinal);
+            Assert.Contains("172.24.4.1 52:54:00:00:04:01", File.ReadAllText(Path.Combine(dir, "mac-bindings.txt")), StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+    }
+
+    [Fact]
+    public void Conntrack_prints_the_entries_as_dpctl_dump_conntrack_does()
+    {
+        string[] args = ["conntrack", "--sb", TestData.Seed("sb.db"), "--ovs", TestData.Seed("conf.db")];
+        var (code, stdout, stderr) = Run([.. args, .. SeedInputs()]);
+        Assert.True(code == 0, stderr);
+        var lines = stdout.TrimEnd('\n').Split('\n');
+        Assert.Equal(2, lines.Length);
+        Assert.Contains("tcp,orig=(src=172.24.4.1,dst=172.24.4.111,sport=40000,dport=2222),reply=(src=10.0.0.12,dst=172.24.4.1,sport=22,dport=40000),zone=2,mark=2,protoinfo=(state=ESTABLISHED)", lines);
+
+        var (_, zone9, _) = Run([.. args, "--zone", "9", .. SeedInputs()]);
+        Assert.Empty(zone9);
+        var (bad, _, badErr) = Run([.. args, "--zone", "x", .. SeedInputs()]);
+        Assert.Equal(2, bad);
+        Assert.Contains("--zone x", badErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Replay_on_an_unknown_port_names_it_and_exits_1()
+    {
+        var (code, _, stderr) = Run("conntrack", "--sb", TestData.Seed("sb.db"), "--in", $"nosuchport={TestData.Seed("pcap/in-01-arp-req-fip.pcap")}");
+        Assert.Equal(1, code);
+        Assert.Contains("no logical port nosuchport", stderr, StringComparison.Ordinal);
+    }
 }
