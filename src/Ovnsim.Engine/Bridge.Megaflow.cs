@@ -27,6 +27,14 @@ public sealed partial class Bridge
 
     private Classifier<Megaflow> _megaflows = new();
 
+    /// <summary>The exact-match cache in front of the megaflows (dpif-netdev's EMC): slots by the full key's hash.</summary>
+    private const int EmcSlots = 8192;
+
+    private static readonly FlowKey AllBits = AllOnes();
+    private static readonly int[] AllChunks = MaskedKey.ActiveChunks(AllBits);
+    private readonly EmcSlot[] _emc = new EmcSlot[EmcSlots];
+    private int _generation = 1;
+
     /// <summary>Whether packets go through the megaflow cache (on by default; traces always translate).</summary>
     public bool UseMegaflows { get; set; } = true;
 
@@ -46,12 +54,86 @@ public sealed partial class Bridge
     public IEnumerable<(FlowKey Value, FlowKey Mask, string Actions)> Megaflows =>
         _megaflows.Rules.Select(r => (r.Value, r.Mask, r.Payload.ToString()));
 
-    /// <summary>Empties the megaflow cache.</summary>
+    /// <summary>Empties the megaflow cache (after crediting its flows with what it forwarded).</summary>
     public void FlushMegaflows()
     {
         if (_megaflows.Count > 0)
         {
+            PushMegaflowStats();
             _megaflows = new Classifier<Megaflow>(Width);
+            _generation++; // every exact-match slot now points at nothing
+        }
+    }
+
+    /// <summary>
+    /// The megaflow for <paramref name="key"/>: from the exact-match cache when the same key was seen since the last
+    /// flush, else from the megaflow classifier (and remembered in the exact-match cache).
+    /// </summary>
+    private Megaflow? FindMegaflow(in FlowKey key)
+    {
+        ulong h = MaskedKey.Hash(key, AllBits, AllChunks, Width);
+        ref var slot = ref _emc[(int)(h >> 7) & (EmcSlots - 1)];
+        if (slot.Generation == _generation && slot.Hash == h && slot.Key.Equals(key))
+        {
+            return slot.Flow;
+        }
+
+        var flow = _megaflows.Lookup(key)?.Payload;
+        if (flow is not null)
+        {
+            slot.Key = key;
+            slot.Hash = h;
+            slot.Flow = flow;
+            slot.Generation = _generation;
+        }
+
+        return flow;
+    }
+
+    private static FlowKey AllOnes()
+    {
+        var k = default(FlowKey);
+        for (int i = 0; i < FlowKey.Words; i++)
+        {
+            k[i] = ulong.MaxValue;
+        }
+
+        return k;
+    }
+
+    /// <summary>One exact-match slot: a whole key, its hash, and its megaflow as of a cache generation.</summary>
+    private struct EmcSlot
+    {
+        public FlowKey Key;
+        public ulong Hash;
+        public Megaflow? Flow;
+        public int Generation;
+    }
+
+    /// <summary>
+    /// Credits every flow a megaflow went through with the packets and bytes the megaflow forwarded since the last
+    /// push, as ofproto-dpif's revalidators push datapath flow statistics to the rules (instead of every replayed
+    /// packet touching every rule).
+    /// </summary>
+    private void PushMegaflowStats()
+    {
+        foreach (var entry in _megaflows.Rules)
+        {
+            var flow = entry.Payload;
+            long packets = flow.Packets - flow.PushedPackets, bytes = flow.Bytes - flow.PushedBytes;
+            if (packets == 0)
+            {
+                continue;
+            }
+
+            foreach (var rule in flow.Rules)
+            {
+                rule.Packets += packets;
+                rule.Bytes += bytes;
+            }
+
+            flow.PushedPackets = flow.Packets;
+            flow.PushedBytes = flow.Bytes;
         }
     }
 
@@ -89,12 +171,8 @@ public sealed partial class Bridge
             }
         }
 
-        int length = x.Packet.Length;
-        foreach (var rule in flow.Rules)
-        {
-            rule.Packets++;
-            rule.Bytes += length;
-        }
+        flow.Packets++;
+        flow.Bytes += x.Packet.Length;
 
         if (flow.LimitDropped)
         {
@@ -119,9 +197,26 @@ public sealed partial class Bridge
                 + (Ct.Table is { } t ? $",recirc(table={t})" : "");
     }
 
-    /// <summary>A cached pass: its datapath actions, the flows it hit (for their counters), and whether it ran out of resubmits.</summary>
-    private sealed record Megaflow(MegaflowOp[] Ops, ClassifierRule<FlowEntry>[] Rules, bool LimitDropped)
+    /// <summary>
+    /// A cached pass: its datapath actions, the flows it hit (credited with its statistics by
+    /// <see cref="PushMegaflowStats"/>), whether it ran out of resubmits, and what it has forwarded.
+    /// </summary>
+    private sealed class Megaflow(MegaflowOp[] ops, ClassifierRule<FlowEntry>[] rules, bool limitDropped)
     {
+        public MegaflowOp[] Ops { get; } = ops;
+
+        public ClassifierRule<FlowEntry>[] Rules { get; } = rules;
+
+        public bool LimitDropped { get; } = limitDropped;
+
+        public long Packets { get; set; }
+
+        public long Bytes { get; set; }
+
+        public long PushedPackets { get; set; }
+
+        public long PushedBytes { get; set; }
+
         public override string ToString() => Ops.Length == 0 ? "drop" : string.Join(',', Ops.Select(o => o.ToString()));
     }
 }

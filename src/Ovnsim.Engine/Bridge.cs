@@ -76,6 +76,7 @@ public sealed partial class Bridge
     /// <summary>Replaces every flow and group (counters of unchanged flows are kept).</summary>
     public void Install(IEnumerable<OpenFlowFlow> flows, GroupTable groups)
     {
+        PushMegaflowStats();
         var counters = _tables.Values.SelectMany(t => t.AllRules())
             .ToDictionary(r => (r.Payload.Flow.Table, r.Payload.Flow.Priority, r.Payload.Flow.MatchText), r => (r.Packets, r.Bytes));
         _tables.Clear();
@@ -99,8 +100,14 @@ public sealed partial class Bridge
     }
 
     /// <summary>Every flow with its counters, table by table.</summary>
-    public IEnumerable<(OpenFlowFlow Flow, long Packets, long Bytes)> Flows =>
-        _tables.OrderBy(t => t.Key).SelectMany(t => t.Value.AllRules().Select(r => (r.Payload.Flow, r.Packets, r.Bytes)));
+    public IEnumerable<(OpenFlowFlow Flow, long Packets, long Bytes)> Flows
+    {
+        get
+        {
+            PushMegaflowStats();
+            return _tables.OrderBy(t => t.Key).SelectMany(t => t.Value.AllRules().Select(r => (r.Payload.Flow, r.Packets, r.Bytes)));
+        }
+    }
 
     private ClassifierRule<FlowEntry> Add(OpenFlowFlow f)
     {
@@ -182,11 +189,11 @@ public sealed partial class Bridge
             return;
         }
 
-        var hit = _megaflows.Lookup(x.Key);
+        var hit = FindMegaflow(x.Key);
         if (hit is not null)
         {
             MegaflowHits++;
-            Replay(x, hit.Payload);
+            Replay(x, hit);
             return;
         }
 
@@ -378,11 +385,11 @@ public sealed partial class Bridge
                 case DecTtlAction:
                 {
                     x.Read(KeyFields.DlType, 0xffff);
-                    ulong type = (ulong)KeyFields.DlType.Get(x.Key);
+                    ulong type = KeyFields.DlType.Get64(x.Key);
                     if (type is 0x0800 or 0x86dd)
                     {
                         x.Read(KeyFields.NwTtl, 0xff);
-                        ulong ttl = (ulong)KeyFields.NwTtl.Get(x.Key);
+                        ulong ttl = KeyFields.NwTtl.Get64(x.Key);
                         if (ttl <= 1)
                         {
                             // No controller ids: the rest of this action list is skipped.
@@ -471,7 +478,7 @@ public sealed partial class Bridge
 
     private static void Output(Xlate x, uint port)
     {
-        uint inPort = (uint)KeyFields.InPort.Get(x.Key);
+        uint inPort = (uint)KeyFields.InPort.Get64(x.Key);
         if (port == PortInPort)
         {
             port = inPort;
@@ -589,7 +596,7 @@ public sealed partial class Bridge
     public static uint Hash5Tuple(in FlowKey key)
     {
         uint hash = 0;
-        ulong type = (ulong)KeyFields.DlType.Get(key);
+        ulong type = KeyFields.DlType.Get64(key);
         if (type == 0x86dd)
         {
             // Each 64-bit half as an x86 host reads it from network order.
@@ -600,19 +607,19 @@ public sealed partial class Bridge
         }
         else if (type is 0x0800 or 0x0806)
         {
-            hash = OvsHash.Add(hash, System.Buffers.Binary.BinaryPrimitives.ReverseEndianness((uint)KeyFields.NwSrc.Get(key)));
-            hash = OvsHash.Add(hash, System.Buffers.Binary.BinaryPrimitives.ReverseEndianness((uint)KeyFields.NwDst.Get(key)));
+            hash = OvsHash.Add(hash, System.Buffers.Binary.BinaryPrimitives.ReverseEndianness((uint)KeyFields.NwSrc.Get64(key)));
+            hash = OvsHash.Add(hash, System.Buffers.Binary.BinaryPrimitives.ReverseEndianness((uint)KeyFields.NwDst.Get64(key)));
         }
         else
         {
             return OvsHash.FinishWith(hash, 42);
         }
 
-        byte proto = (byte)KeyFields.NwProto.Get(key);
+        byte proto = (byte)KeyFields.NwProto.Get64(key);
         hash = OvsHash.Add(hash, proto);
         if (proto is 6 or 17 or 132 or 1 or 58)
         {
-            uint sp = (uint)KeyFields.TpSrc.Get(key), dp = (uint)KeyFields.TpDst.Get(key);
+            uint sp = (uint)KeyFields.TpSrc.Get64(key), dp = (uint)KeyFields.TpDst.Get64(key);
 
             // tp_src then tp_dst in network order, read as one little-endian word.
             uint ports = ((sp >> 8) & 0xff) | ((sp & 0xff) << 8) | (((dp >> 8) & 0xff) << 16) | ((dp & 0xff) << 24);
@@ -929,25 +936,25 @@ public sealed partial class Bridge
             var o = new OvsMatch();
             if (KeyFields.Metadata.Get(m) != 0)
             {
-                o.Metadata = ((ulong)KeyFields.Metadata.Get(v), ulong.MaxValue);
+                o.Metadata = (KeyFields.Metadata.Get64(v), ulong.MaxValue);
             }
 
             if (KeyFields.DlType.Get(m) != 0)
             {
-                o.DlType = (ushort)KeyFields.DlType.Get(v);
+                o.DlType = (ushort)KeyFields.DlType.Get64(v);
             }
 
             if (KeyFields.NwProto.Get(m) != 0)
             {
-                o.NwProto = (byte)KeyFields.NwProto.Get(v);
+                o.NwProto = (byte)KeyFields.NwProto.Get64(v);
             }
 
-            o.NwSrc = ((uint)KeyFields.NwSrc.Get(v), (uint)KeyFields.NwSrc.Get(m));
-            o.NwDst = ((uint)KeyFields.NwDst.Get(v), (uint)KeyFields.NwDst.Get(m));
+            o.NwSrc = ((uint)KeyFields.NwSrc.Get64(v), (uint)KeyFields.NwSrc.Get64(m));
+            o.NwDst = ((uint)KeyFields.NwDst.Get64(v), (uint)KeyFields.NwDst.Get64(m));
             o.Ipv6Src = (KeyFields.Ipv6Src.Get(v), KeyFields.Ipv6Src.Get(m));
             o.Ipv6Dst = (KeyFields.Ipv6Dst.Get(v), KeyFields.Ipv6Dst.Get(m));
-            o.TpSrc = ((ushort)KeyFields.TpSrc.Get(v), (ushort)KeyFields.TpSrc.Get(m));
-            o.TpDst = ((ushort)KeyFields.TpDst.Get(v), (ushort)KeyFields.TpDst.Get(m));
+            o.TpSrc = ((ushort)KeyFields.TpSrc.Get64(v), (ushort)KeyFields.TpSrc.Get64(m));
+            o.TpDst = ((ushort)KeyFields.TpDst.Get64(v), (ushort)KeyFields.TpDst.Get64(m));
             return o;
         }
     }

@@ -143,6 +143,9 @@ public sealed class Connection
     /// <summary>When it expires, in milliseconds of the tracker's clock.</summary>
     public long ExpiresAt { get; internal set; }
 
+    /// <summary>Where the connection sits in the tracker's list.</summary>
+    internal LinkedListNode<Connection>? Node { get; set; }
+
     /// <summary>The TCP state as <c>dpctl/dump-conntrack</c> prints it (the later of both peers, SYN_RECV as ESTABLISHED, FIN_WAIT_2 as TIME_WAIT).</summary>
     public TcpState PrintedTcpState
     {
@@ -173,7 +176,8 @@ internal sealed class TcpPeer
 public sealed class Conntrack
 {
     private readonly Dictionary<(ushort Zone, bool V6, byte Proto, CtTuple Tuple), (Connection Conn, bool Reply)> _table = [];
-    private readonly List<Connection> _connections = [];
+    private readonly LinkedList<Connection> _connections = [];
+    private long _lastSweep = long.MinValue;
 
     /// <summary>A tracker holding at most <paramref name="limit"/> connections (OVS's default is 3,000,000).</summary>
     public Conntrack(int limit = 3_000_000) => Limit = limit;
@@ -188,14 +192,7 @@ public sealed class Conntrack
     public long NowMs { get; set; }
 
     /// <summary>Live connections, in the order created.</summary>
-    public IReadOnlyList<Connection> Connections
-    {
-        get
-        {
-            Expire();
-            return _connections;
-        }
-    }
+    public IReadOnlyList<Connection> Connections => [.. _connections.Where(c => c.ExpiresAt >= NowMs)];
 
     /// <summary>
     /// Runs a packet through the tracker (<c>conntrack_execute</c> for one packet): sets ct_state, ct_zone,
@@ -206,7 +203,7 @@ public sealed class Conntrack
     public Connection? Execute(Packet packet, ref FlowKey key, in CtRequest request, ref FlowKey committed)
     {
         Expire();
-        ushort dlType = (ushort)KeyFields.DlType.Get(key);
+        ushort dlType = (ushort)KeyFields.DlType.Get64(key);
         bool v6 = dlType == 0x86dd;
         KeyFields.CtZone.Set(ref key, request.Zone, ulong.MaxValue);
         if ((dlType != 0x0800 && !v6) || packet.L3 < 0 || (KeyFields.NwFrag.Get(key) & FlowExtractor.FragLater) != 0)
@@ -215,7 +212,7 @@ public sealed class Conntrack
             return null;
         }
 
-        byte proto = (byte)KeyFields.NwProto.Get(key);
+        byte proto = (byte)KeyFields.NwProto.Get64(key);
         var tuple = TupleOf(key, v6, proto, out byte icmpType, out bool icmpError);
         if (icmpError)
         {
@@ -238,7 +235,14 @@ public sealed class Conntrack
         CtState state;
         Connection? conn = null;
         bool reply = false;
-        if (_table.TryGetValue((request.Zone, v6, proto, tuple), out var found))
+        if (_table.TryGetValue((request.Zone, v6, proto, tuple), out var found) && found.Conn.ExpiresAt < NowMs)
+        {
+            // Expired but not yet swept: as good as gone (conn_key_lookup skips it).
+            Remove(found.Conn);
+            found = default;
+        }
+
+        if (found.Conn is not null)
         {
             (conn, reply) = found;
             state = Update(conn, packet, key, reply);
@@ -266,6 +270,11 @@ public sealed class Conntrack
             {
                 if (_connections.Count >= Limit)
                 {
+                    Expire(force: true);
+                }
+
+                if (_connections.Count >= Limit)
+                {
                     FullDrops++;
                 }
                 else
@@ -290,7 +299,7 @@ public sealed class Conntrack
     /// <summary>After a committing ct's exec: stores in the connection the mark and label the actions left in the key.</summary>
     public static void SetMarkAndLabel(Connection conn, in FlowKey key, uint markMask, UInt128 labelMask)
     {
-        conn.Mark = (conn.Mark & ~markMask) | ((uint)KeyFields.CtMark.Get(key) & markMask);
+        conn.Mark = (conn.Mark & ~markMask) | ((uint)KeyFields.CtMark.Get64(key) & markMask);
         conn.Label = (conn.Label & ~labelMask) | (KeyFields.CtLabel.Get(key) & labelMask);
     }
 
@@ -325,7 +334,7 @@ public sealed class Conntrack
         UInt128 dst = v6 ? KeyFields.Ipv6Dst.Get(key) : KeyFields.NwDst.Get(key);
         icmpType = 0;
         icmpError = false;
-        ushort sp = (ushort)KeyFields.TpSrc.Get(key), dp = (ushort)KeyFields.TpDst.Get(key);
+        ushort sp = (ushort)KeyFields.TpSrc.Get64(key), dp = (ushort)KeyFields.TpDst.Get64(key);
         if (proto is 1 or 58)
         {
             icmpType = (byte)sp;
@@ -340,7 +349,7 @@ public sealed class Conntrack
     {
         if (proto == 6)
         {
-            ushort flags = (ushort)KeyFields.TcpFlags.Get(key);
+            ushort flags = (ushort)KeyFields.TcpFlags.Get64(key);
             return !InvalidFlags(flags) && (flags & (Syn | Ack)) != (Syn | Ack);
         }
 
@@ -408,7 +417,7 @@ public sealed class Conntrack
             conn.ExpiresAt = NowMs + 60_000;
         }
 
-        _connections.Add(conn);
+        conn.Node = _connections.AddLast(conn);
         _table[(request.Zone, v6, proto, conn.Original)] = (conn, false);
         _table[(request.Zone, v6, proto, conn.ReplyTuple)] = (conn, true);
         return conn;
@@ -419,19 +428,37 @@ public sealed class Conntrack
 
     private void Remove(Connection conn)
     {
-        _connections.Remove(conn);
+        if (conn.Node is not null)
+        {
+            _connections.Remove(conn.Node);
+            conn.Node = null;
+        }
+
         _table.Remove((conn.Zone, conn.IsIpv6, conn.Protocol, conn.Original));
         _table.Remove((conn.Zone, conn.IsIpv6, conn.Protocol, conn.ReplyTuple));
     }
 
-    private void Expire()
+    /// <summary>
+    /// The sweeper: removes expired connections, at most once per second of the clock unless forced (lookups skip
+    /// expired ones meanwhile), so that a packet costs no walk over the whole table.
+    /// </summary>
+    private void Expire(bool force = false)
     {
-        for (int i = _connections.Count - 1; i >= 0; i--)
+        if (!force && NowMs - _lastSweep < 1000)
         {
-            if (_connections[i].ExpiresAt < NowMs)
+            return;
+        }
+
+        _lastSweep = NowMs;
+        for (var node = _connections.First; node is not null;)
+        {
+            var next = node.Next;
+            if (node.Value.ExpiresAt < NowMs)
             {
-                Remove(_connections[i]);
+                Remove(node.Value);
             }
+
+            node = next;
         }
     }
 
@@ -544,7 +571,7 @@ public sealed class Conntrack
         var src = conn.Peers[reply ? 1 : 0];
         var dst = conn.Peers[reply ? 0 : 1];
         int sws = 0, dws = 0;
-        ushort flags = (ushort)KeyFields.TcpFlags.Get(key);
+        ushort flags = (ushort)KeyFields.TcpFlags.Get64(key);
         uint win = BinaryPrimitives.ReadUInt16BigEndian(tcp[14..]);
         uint pLen = (uint)PayloadLength(packet);
         if (InvalidFlags(flags))

@@ -30,7 +30,7 @@ public static class HeaderCommit
 
         Vlan(packet, committed, key);
         d = packet.Data;
-        ulong dlType = (ulong)KeyFields.DlType.Get(key);
+        ulong dlType = KeyFields.DlType.Get64(key);
         if (packet.L3 >= 0)
         {
             switch (dlType)
@@ -68,7 +68,7 @@ public static class HeaderCommit
 
     private static void Vlan(Packet packet, in FlowKey old, in FlowKey key)
     {
-        ushort was = (ushort)KeyFields.VlanTci.Get(old), now = (ushort)KeyFields.VlanTci.Get(key);
+        ushort was = (ushort)KeyFields.VlanTci.Get64(old), now = (ushort)KeyFields.VlanTci.Get64(key);
         if (was == now)
         {
             return;
@@ -94,25 +94,25 @@ public static class HeaderCommit
         var ip = d[packet.L3..];
         byte proto = ip[9];
         var l4 = packet.L4 >= 0 ? d[packet.L4..packet.L3End] : [];
-        uint src = (uint)KeyFields.NwSrc.Get(key), dst = (uint)KeyFields.NwDst.Get(key);
-        if (src != (uint)KeyFields.NwSrc.Get(old))
+        uint src = (uint)KeyFields.NwSrc.Get64(key), dst = (uint)KeyFields.NwDst.Get64(key);
+        if (src != (uint)KeyFields.NwSrc.Get64(old))
         {
             SetIpv4Address(ip, 12, proto, l4, src);
         }
 
-        if (dst != (uint)KeyFields.NwDst.Get(old))
+        if (dst != (uint)KeyFields.NwDst.Get64(old))
         {
             SetIpv4Address(ip, 16, proto, l4, dst);
         }
 
-        byte tos = (byte)KeyFields.NwTos.Get(key);
+        byte tos = (byte)KeyFields.NwTos.Get64(key);
         if (ip[1] != tos)
         {
             SetCsum(ip, 10, Recalc16(Csum(ip, 10), (ushort)(ip[1] << 8), (ushort)(tos << 8)));
             ip[1] = tos;
         }
 
-        byte ttl = (byte)KeyFields.NwTtl.Get(key);
+        byte ttl = (byte)KeyFields.NwTtl.Get64(key);
         if (ip[8] != ttl)
         {
             SetCsum(ip, 10, Recalc16(Csum(ip, 10), ip[8], ttl));
@@ -147,7 +147,7 @@ public static class HeaderCommit
 
     private static void Transport(byte proto, Span<byte> l4, in FlowKey old, in FlowKey key)
     {
-        ushort sp = (ushort)KeyFields.TpSrc.Get(key), dp = (ushort)KeyFields.TpDst.Get(key);
+        ushort sp = (ushort)KeyFields.TpSrc.Get64(key), dp = (ushort)KeyFields.TpDst.Get64(key);
         switch (proto)
         {
             case 6 when l4.Length >= 20:
@@ -194,7 +194,7 @@ public static class HeaderCommit
     {
         var ip = d[packet.L3..];
         var l4 = packet.L4 >= 0 ? d[packet.L4..packet.L3End] : [];
-        byte proto = (byte)KeyFields.NwProto.Get(key);
+        byte proto = (byte)KeyFields.NwProto.Get64(key);
         int csumAt = proto switch { 6 => 16, 17 => 6, 58 => 2, _ => -1 };
         if (l4.Length < csumAt + 2)
         {
@@ -204,13 +204,13 @@ public static class HeaderCommit
         SetIpv6Address(ip, 8, KeyFields.Ipv6Src.Get(key), l4, csumAt, proto == 17);
         SetIpv6Address(ip, 24, KeyFields.Ipv6Dst.Get(key), l4, csumAt, proto == 17);
         uint first = BinaryPrimitives.ReadUInt32BigEndian(ip);
-        uint want = (6u << 28) | ((uint)KeyFields.NwTos.Get(key) << 20) | (uint)KeyFields.Ipv6Label.Get(key);
+        uint want = (6u << 28) | ((uint)KeyFields.NwTos.Get64(key) << 20) | (uint)KeyFields.Ipv6Label.Get64(key);
         if (first != want)
         {
             BinaryPrimitives.WriteUInt32BigEndian(ip, want);
         }
 
-        ip[7] = (byte)KeyFields.NwTtl.Get(key);
+        ip[7] = (byte)KeyFields.NwTtl.Get64(key);
         if (l4.Length > 0)
         {
             Transport(proto, l4, old, key);
@@ -222,7 +222,7 @@ public static class HeaderCommit
                     Replace(l4, 8, target, 2);
                 }
 
-                SetNdLinkAddress(l4, (ulong)KeyFields.ArpSha.Get(key), (ulong)KeyFields.ArpTha.Get(key));
+                SetNdLinkAddress(l4, KeyFields.ArpSha.Get64(key), KeyFields.ArpTha.Get64(key));
             }
         }
     }
@@ -302,11 +302,11 @@ public static class HeaderCommit
             return;
         }
 
-        BinaryPrimitives.WriteUInt16BigEndian(arp[6..], (ushort)KeyFields.NwProto.Get(key));
-        WriteMac(arp[8..], (ulong)KeyFields.ArpSha.Get(key));
-        BinaryPrimitives.WriteUInt32BigEndian(arp[14..], (uint)KeyFields.NwSrc.Get(key));
-        WriteMac(arp[18..], (ulong)KeyFields.ArpTha.Get(key));
-        BinaryPrimitives.WriteUInt32BigEndian(arp[24..], (uint)KeyFields.NwDst.Get(key));
+        BinaryPrimitives.WriteUInt16BigEndian(arp[6..], (ushort)KeyFields.NwProto.Get64(key));
+        WriteMac(arp[8..], KeyFields.ArpSha.Get64(key));
+        BinaryPrimitives.WriteUInt32BigEndian(arp[14..], (uint)KeyFields.NwSrc.Get64(key));
+        WriteMac(arp[18..], KeyFields.ArpTha.Get64(key));
+        BinaryPrimitives.WriteUInt32BigEndian(arp[24..], (uint)KeyFields.NwDst.Get64(key));
     }
 
     /// <summary>The raw (host-order read) 16-bit checksum word at <paramref name="at"/>.</summary>

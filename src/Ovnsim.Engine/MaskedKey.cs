@@ -247,6 +247,35 @@ public static class MaskedKey
         }
     }
 
+    /// <summary>Whether <paramref name="a"/> and <paramref name="b"/> agree on the bits of <paramref name="mask"/>, a vector at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool EqualMasked(in FlowKey a, in FlowKey b, in FlowKey mask)
+    {
+        ref ulong x = ref Unsafe.As<FlowKey, ulong>(ref Unsafe.AsRef(in a));
+        ref ulong y = ref Unsafe.As<FlowKey, ulong>(ref Unsafe.AsRef(in b));
+        ref ulong m = ref Unsafe.As<FlowKey, ulong>(ref Unsafe.AsRef(in mask));
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var diff = Vector256<ulong>.Zero;
+            for (nuint at = 0; at < FlowKey.Words; at += 4)
+            {
+                diff |= (Vector256.LoadUnsafe(ref x, at) ^ Vector256.LoadUnsafe(ref y, at)) & Vector256.LoadUnsafe(ref m, at);
+            }
+
+            return diff == Vector256<ulong>.Zero;
+        }
+
+        for (nuint w = 0; w < FlowKey.Words; w++)
+        {
+            if (((Unsafe.Add(ref x, w) ^ Unsafe.Add(ref y, w)) & Unsafe.Add(ref m, w)) != 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary><paramref name="key"/> with the bits of <paramref name="mask"/> taken from <paramref name="from"/>, a vector at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Blend(ref FlowKey key, in FlowKey from, in FlowKey mask)

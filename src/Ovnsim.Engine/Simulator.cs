@@ -241,7 +241,7 @@ public sealed class Simulator : IBridgeSink
     /// <summary><c>pinctrl_handle_arp</c>: hold the IPv4 packet, and send an ARP request built from it through the nested actions.</summary>
     private void HandleArp(in FlowKey key, byte[] frame, ReadOnlySpan<byte> nested)
     {
-        if ((ulong)KeyFields.DlType.Get(key) != 0x0800)
+        if (KeyFields.DlType.Get64(key) != 0x0800)
         {
             _events.Add("controller: arp action on a non-IPv4 packet");
             return;
@@ -249,8 +249,8 @@ public sealed class Simulator : IBridgeSink
 
         Buffer(key, frame, (uint)KeyFields.Reg(0).Get(key) | ((UInt128)0xffff << 32));
         var arp = new byte[42];
-        ulong src = (ulong)KeyFields.DlSrc.Get(key);
-        HeaderCommit.WriteMac(arp, (ulong)KeyFields.DlDst.Get(key));
+        ulong src = KeyFields.DlSrc.Get64(key);
+        HeaderCommit.WriteMac(arp, KeyFields.DlDst.Get64(key));
         HeaderCommit.WriteMac(arp.AsSpan(6), src);
         BinaryPrimitives.WriteUInt16BigEndian(arp.AsSpan(12), 0x0806);
         var a = arp.AsSpan(14);
@@ -260,15 +260,15 @@ public sealed class Simulator : IBridgeSink
         a[5] = 4;
         BinaryPrimitives.WriteUInt16BigEndian(a[6..], 1);
         HeaderCommit.WriteMac(a[8..], src);
-        BinaryPrimitives.WriteUInt32BigEndian(a[14..], (uint)KeyFields.NwSrc.Get(key));
-        BinaryPrimitives.WriteUInt32BigEndian(a[24..], (uint)KeyFields.NwDst.Get(key));
+        BinaryPrimitives.WriteUInt32BigEndian(a[14..], (uint)KeyFields.NwSrc.Get64(key));
+        BinaryPrimitives.WriteUInt32BigEndian(a[24..], (uint)KeyFields.NwDst.Get64(key));
         Send(key, arp, nested, pushVlan: true);
     }
 
     /// <summary><c>pinctrl_handle_nd_ns</c>: hold the IPv6 packet, and send a neighbor solicitation through the nested actions.</summary>
     private void HandleNdNs(in FlowKey key, byte[] frame, ReadOnlySpan<byte> nested)
     {
-        if ((ulong)KeyFields.DlType.Get(key) != 0x86dd)
+        if (KeyFields.DlType.Get64(key) != 0x86dd)
         {
             _events.Add("controller: nd_ns action on a non-IPv6 packet");
             return;
@@ -276,7 +276,7 @@ public sealed class Simulator : IBridgeSink
 
         Buffer(key, frame, KeyFields.Get("xxreg0").Get(key));
         UInt128 target = KeyFields.Ipv6Dst.Get(key);
-        ulong mac = (ulong)KeyFields.DlSrc.Get(key);
+        ulong mac = KeyFields.DlSrc.Get64(key);
         UInt128 src = LinkLocal(mac);
 
         // compose_nd_ns: to the solicited-node multicast address of the target.
@@ -317,17 +317,17 @@ public sealed class Simulator : IBridgeSink
     /// </summary>
     private void HandleNdNa(in FlowKey key, ReadOnlySpan<byte> nested, bool router)
     {
-        if ((ulong)KeyFields.DlType.Get(key) != 0x86dd || (byte)KeyFields.NwProto.Get(key) != 58
-            || (ulong)KeyFields.TpSrc.Get(key) is not (135 or 136) || KeyFields.TpDst.Get(key) != 0)
+        if (KeyFields.DlType.Get64(key) != 0x86dd || (byte)KeyFields.NwProto.Get64(key) != 58
+            || KeyFields.TpSrc.Get64(key) is not (135 or 136) || KeyFields.TpDst.Get(key) != 0)
         {
             _events.Add("controller: nd_na action on a packet that is no ND message");
             return;
         }
 
         // compose_nd_na: from the message's destination MAC and target to its source, with a target link-layer option.
-        ulong ethSrc = (ulong)KeyFields.DlDst.Get(key);
+        ulong ethSrc = KeyFields.DlDst.Get64(key);
         var p = new byte[14 + 40 + 32];
-        HeaderCommit.WriteMac(p, (ulong)KeyFields.DlSrc.Get(key));
+        HeaderCommit.WriteMac(p, KeyFields.DlSrc.Get64(key));
         HeaderCommit.WriteMac(p.AsSpan(6), ethSrc);
         BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(12), 0x86dd);
         var ip = p.AsSpan(14);
@@ -355,7 +355,7 @@ public sealed class Simulator : IBridgeSink
     /// </summary>
     private void HandleIcmp(in FlowKey key, byte[] frame, ReadOnlySpan<byte> nested, bool setCode)
     {
-        ulong type = (ulong)KeyFields.DlType.Get(key);
+        ulong type = KeyFields.DlType.Get64(key);
         int l3 = L3Offset(frame);
         byte[] p;
         if (type == 0x0800 && frame.Length >= l3 + 20)
@@ -402,9 +402,9 @@ public sealed class Simulator : IBridgeSink
     private void HandleTcpReset(in FlowKey key, byte[] frame, ReadOnlySpan<byte> nested)
     {
         int l3 = L3Offset(frame);
-        ulong type = (ulong)KeyFields.DlType.Get(key);
+        ulong type = KeyFields.DlType.Get64(key);
         int l4 = type == 0x0800 ? l3 + ((frame[l3] & 0xf) * 4) : l3 + 40;
-        if ((byte)KeyFields.NwProto.Get(key) != 6 || frame.Length < l4 + 8)
+        if ((byte)KeyFields.NwProto.Get64(key) != 6 || frame.Length < l4 + 8)
         {
             _events.Add("controller: tcp_reset action on a non-TCP packet");
             return;
@@ -413,8 +413,8 @@ public sealed class Simulator : IBridgeSink
         var p = type == 0x86dd ? ComposeIpv6(key, 6, 63, 20) : ComposeIpv4(key, 6, 63, 20);
         int at = type == 0x86dd ? 54 : 34;
         var tcp = p.AsSpan(at);
-        BinaryPrimitives.WriteUInt16BigEndian(tcp, (ushort)KeyFields.TpDst.Get(key));
-        BinaryPrimitives.WriteUInt16BigEndian(tcp[2..], (ushort)KeyFields.TpSrc.Get(key));
+        BinaryPrimitives.WriteUInt16BigEndian(tcp, (ushort)KeyFields.TpDst.Get64(key));
+        BinaryPrimitives.WriteUInt16BigEndian(tcp[2..], (ushort)KeyFields.TpSrc.Get64(key));
         BinaryPrimitives.WriteUInt32BigEndian(tcp[8..], BinaryPrimitives.ReadUInt32BigEndian(frame.AsSpan(l4 + 4)) + 1);
         BinaryPrimitives.WriteUInt16BigEndian(tcp[12..], (5 << 12) | 0x04 | 0x10);
         uint pseudo = 6 + 20u;
@@ -434,8 +434,8 @@ public sealed class Simulator : IBridgeSink
     private static byte[] ComposeIpv4(in FlowKey key, byte proto, byte ttl, int payload)
     {
         var p = new byte[14 + 20 + payload];
-        HeaderCommit.WriteMac(p, (ulong)KeyFields.DlDst.Get(key));
-        HeaderCommit.WriteMac(p.AsSpan(6), (ulong)KeyFields.DlSrc.Get(key));
+        HeaderCommit.WriteMac(p, KeyFields.DlDst.Get64(key));
+        HeaderCommit.WriteMac(p.AsSpan(6), KeyFields.DlSrc.Get64(key));
         BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(12), 0x0800);
         var ip = p.AsSpan(14);
         ip[0] = 0x45;
@@ -443,8 +443,8 @@ public sealed class Simulator : IBridgeSink
         BinaryPrimitives.WriteUInt16BigEndian(ip[6..], 0x4000);
         ip[8] = ttl;
         ip[9] = proto;
-        BinaryPrimitives.WriteUInt32BigEndian(ip[12..], (uint)KeyFields.NwSrc.Get(key));
-        BinaryPrimitives.WriteUInt32BigEndian(ip[16..], (uint)KeyFields.NwDst.Get(key));
+        BinaryPrimitives.WriteUInt32BigEndian(ip[12..], (uint)KeyFields.NwSrc.Get64(key));
+        BinaryPrimitives.WriteUInt32BigEndian(ip[16..], (uint)KeyFields.NwDst.Get64(key));
         BinaryPrimitives.WriteUInt16BigEndian(ip[10..], HeaderCommit.InternetChecksum(ip[..20]));
         return p;
     }
@@ -453,8 +453,8 @@ public sealed class Simulator : IBridgeSink
     private static byte[] ComposeIpv6(in FlowKey key, byte next, byte hopLimit, int payload)
     {
         var p = new byte[14 + 40 + payload];
-        HeaderCommit.WriteMac(p, (ulong)KeyFields.DlDst.Get(key));
-        HeaderCommit.WriteMac(p.AsSpan(6), (ulong)KeyFields.DlSrc.Get(key));
+        HeaderCommit.WriteMac(p, KeyFields.DlDst.Get64(key));
+        HeaderCommit.WriteMac(p.AsSpan(6), KeyFields.DlSrc.Get64(key));
         BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(12), 0x86dd);
         var ip = p.AsSpan(14);
         ip[0] = 0x60;
@@ -486,7 +486,7 @@ public sealed class Simulator : IBridgeSink
     /// </summary>
     private void Send(in FlowKey key, byte[] packet, ReadOnlySpan<byte> nested, bool pushVlan)
     {
-        ushort tci = (ushort)KeyFields.VlanTci.Get(key);
+        ushort tci = (ushort)KeyFields.VlanTci.Get64(key);
         if (pushVlan && (tci & 0x1000) != 0)
         {
             var tagged = new byte[packet.Length + 4];
@@ -516,7 +516,7 @@ public sealed class Simulator : IBridgeSink
     /// <summary><c>pinctrl_handle_buffered_packets</c>: up to four packets per (datapath, outport, next hop), the oldest dropped.</summary>
     private void Buffer(in FlowKey key, byte[] frame, UInt128 ip)
     {
-        ulong dp = (ulong)KeyFields.Metadata.Get(key);
+        ulong dp = KeyFields.Metadata.Get64(key);
         uint outport = (uint)KeyFields.Reg(15).Get(key);
         var id = (dp, outport, ip);
         if (!_buffered.TryGetValue(id, out var bp))
@@ -549,10 +549,10 @@ public sealed class Simulator : IBridgeSink
 
     private void PutMacBinding(in FlowKey key, bool v6)
     {
-        ulong dp = (ulong)KeyFields.Metadata.Get(key);
+        ulong dp = KeyFields.Metadata.Get64(key);
         uint port = (uint)KeyFields.Reg(14).Get(key);
         UInt128 ip = v6 ? KeyFields.Get("xxreg0").Get(key) : KeyFields.Reg(0).Get(key);
-        _putMacBindings.Add((dp, port, ip, v6, (ulong)KeyFields.DlSrc.Get(key)));
+        _putMacBindings.Add((dp, port, ip, v6, KeyFields.DlSrc.Get64(key)));
     }
 
     /// <summary>
