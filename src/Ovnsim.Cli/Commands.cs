@@ -183,13 +183,17 @@ internal static class Commands
                 }
             }, each: (sim, port, time, outputs) =>
             {
-                inCount[port] = inCount.GetValueOrDefault(port) + 1;
+                if (port is not null)
+                {
+                    inCount[port] = inCount.GetValueOrDefault(port) + 1;
+                }
+
                 foreach (var o in outputs)
                 {
                     outCount[o.Port] = outCount.GetValueOrDefault(o.Port) + 1;
                     if (writers.TryGetValue(o.Port, out var w))
                     {
-                        w.Write(time, o.Frame);
+                        w.Write(o.AtMs is { } ms ? ms * 1_000_000 : time, o.Frame);
                     }
                 }
 
@@ -247,10 +251,11 @@ internal static class Commands
     /// <summary>
     /// The packets of every --in PORT=FILE, injected in timestamp order (then file, then position) into a simulator
     /// of the chassis; <paramref name="start"/> sees the simulator before the first packet, <paramref name="each"/>
-    /// every packet's port, time (ns) and outputs.
+    /// every packet's port, time (ns) and outputs. With --garps, ovn-controller's gratuitous ARPs for NAT addresses
+    /// start with the first packet, and those due after the last one come last (with a null port).
     /// </summary>
     private static (Ovnsim.Engine.Simulator Sim, int Injected) RunPackets(CommandLine line, string command, TextWriter stderr,
-        Action<Ovnsim.Engine.Simulator> start, Action<Ovnsim.Engine.Simulator, string, long, IReadOnlyList<Ovnsim.Engine.OutputPacket>> each)
+        Action<Ovnsim.Engine.Simulator> start, Action<Ovnsim.Engine.Simulator, string?, long, IReadOnlyList<Ovnsim.Engine.OutputPacket>> each)
     {
         var inputs = line.GetAll("--in").ToList();
         if (inputs.Count == 0)
@@ -289,9 +294,20 @@ internal static class Commands
         }
 
         start(sim);
-        foreach (var p in packets.OrderBy(p => p.Time).ThenBy(p => p.File).ThenBy(p => p.Index))
+        var ordered = packets.OrderBy(p => p.Time).ThenBy(p => p.File).ThenBy(p => p.Index).ToList();
+        if (line.Has("--garps") && ordered.Count > 0)
+        {
+            sim.AnnounceNatAddresses(ordered[0].Time / 1_000_000);
+        }
+
+        foreach (var p in ordered)
         {
             each(sim, p.Port, p.Time, sim.Inject(p.Port, p.Data, p.Time / 1_000_000));
+        }
+
+        if (line.Has("--garps"))
+        {
+            each(sim, null, 0, sim.AdvanceTo(long.MaxValue));
         }
 
         return (sim, packets.Count);

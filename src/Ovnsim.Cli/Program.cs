@@ -15,7 +15,7 @@ internal static class Program
     public const int UsageError = 2;
 
     private static readonly HashSet<string> Valued = new(StringComparer.Ordinal) { "--nb", "--sb", "--ovs", "--db", "--in", "--out", "--zone" };
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--help", "--no-stats", "--names", "--no-megaflows" };
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--help", "--no-stats", "--names", "--no-megaflows", "--garps" };
     private static readonly HashSet<string> BenchValued = new(StringComparer.Ordinal) { "--rules", "--priorities", "--subtables", "--lookups" };
 
     public static int Main(string[] args) => Run(args, Console.Out, Console.Error);

@@ -22,11 +22,14 @@ internal static class Usage
                                   name, as 'ovs-ofctl --names' shows them)
           groups (--sb FILE | --nb FILE [--sb FILE]) [--ovs FILE]
                                   the select groups of that translation, as 'ovs-ofctl dump-groups br-int'
-          replay (--nb FILE | --sb FILE) [--ovs FILE] --in PORT=FILE [--in PORT=FILE ...] --out DIR [--no-megaflows]
+          replay (--nb FILE | --sb FILE) [--ovs FILE] --in PORT=FILE [--in PORT=FILE ...] --out DIR
+                 [--no-megaflows] [--garps]
                                   inject the packets of pcap files on logical ports (or --ovs interface names)
                                   in timestamp order, with conntrack, MAC bindings and held packets carried
                                   along; write one pcap per port with what left it, conntrack.txt and
-                                  mac-bindings.txt (--no-megaflows: translate every packet, no cache)
+                                  mac-bindings.txt (--no-megaflows: translate every packet, no cache;
+                                  --garps: ovn-controller's gratuitous ARPs for NAT addresses, from the first
+                                  packet's time on, at +0, 2, 6, 14 and 30 s)
           conntrack (--nb FILE | --sb FILE) [--ovs FILE] --in PORT=FILE [...] [--zone N]
                                   replay as above and print the connection tracker as
                                   'ovs-appctl dpctl/dump-conntrack [zone=N]' prints it

@@ -11,7 +11,12 @@ namespace Ovnsim.Engine;
 /// <summary>A frame that left the simulated chassis on a logical port.</summary>
 /// <param name="Port">The logical port.</param>
 /// <param name="Frame">The bytes.</param>
-public sealed record OutputPacket(string Port, byte[] Frame);
+public sealed record OutputPacket(string Port, byte[] Frame)
+{
+    /// <summary>When it left, for what the controller sends on its own schedule (gratuitous ARPs); null for what
+    /// left at the time of the packet that caused it.</summary>
+    public long? AtMs { get; init; }
+}
 
 /// <summary>
 /// One chassis as OVN runs it: ovn-controller's flows on br-int (rebuilt when the SB changes, as ovn-controller
@@ -34,6 +39,8 @@ public sealed class Simulator : IBridgeSink
     private readonly Dictionary<(ulong Dp, uint Port, UInt128 Ip), BufferedPackets> _buffered = [];
     private readonly List<(ulong Dp, uint Port, UInt128 Ip, bool V6, ulong Mac)> _putMacBindings = [];
     private readonly List<string> _events = [];
+    private readonly List<(long At, ulong Dp, long Port, ulong Mac, uint Ip)> _garps = [];
+    private long? _sendingAt;
 
     /// <summary>Builds br-int for <paramref name="hypervisor"/> from <paramref name="sb"/>.</summary>
     public Simulator(SouthboundDatabase sb, Hypervisor hypervisor, Conntrack? conntrack = null)
@@ -138,6 +145,7 @@ public sealed class Simulator : IBridgeSink
         uint port = OfPort(logicalPort);
         _outputs.Clear();
         _events.Clear();
+        SendAnnouncements(timeMs);
         Bridge.Conntrack.NowMs = timeMs;
         Now = timeMs;
         Bridge.Receive(frame, port, this);
@@ -146,6 +154,107 @@ public sealed class Simulator : IBridgeSink
     }
 
     private long Now { get; set; }
+
+    /// <summary>
+    /// Turns on the gratuitous ARPs ovn-controller sends for NAT addresses (<c>send_garp_rarp</c>): every IPv4
+    /// address of a port binding's nat_addresses whose condition holds on this chassis, on a datapath with a localnet
+    /// port, announced at <paramref name="startMs"/> and then 2, 6, 14 and 30 s later (the backoff doubling to the
+    /// 16 s cap, as the reference run shows), injected at the port's logical inport. They go out with the next
+    /// <see cref="Inject"/> or <see cref="AdvanceTo"/> whose time has come, carrying their own time.
+    /// </summary>
+    public void AnnounceNatAddresses(long startMs)
+    {
+        _garps.Clear();
+        var localnet = Southbound.PortBindings.Where(p => p.Type == "localnet" && p.Datapath is not null)
+            .Select(p => p.Datapath!.Uuid).ToHashSet();
+        var entries = new List<(ulong Dp, long Port, ulong Mac, uint Ip, bool RouterMac)>();
+        foreach (var pb in Southbound.PortBindings.Where(p => p.NatAddresses.Count > 0 && p.Datapath is { } d && localnet.Contains(d.Uuid)))
+        {
+            // The peer router port's own MAC (its addresses are announced first).
+            ulong? routerMac = pb.Options.GetValueOrDefault("peer") is { } peer
+                && Southbound.PortBindings.FirstOrDefault(p => p.LogicalPort == peer)?.Mac is [var lrpMac, ..]
+                ? OpenFlow.AddressText.ParseMac(lrpMac.Split(' ')[0]) : null;
+            foreach (string entry in pb.NatAddresses)
+            {
+                var words = entry.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (words.Length < 2 || OpenFlow.AddressText.ParseMac(words[0]) is not { } mac)
+                {
+                    _events.Add($"controller: nat_addresses entry '{entry}' of {pb.LogicalPort} is not MAC IP...; not announced");
+                    continue;
+                }
+
+                string? condition = words.FirstOrDefault(w => w.StartsWith("is_chassis_resident(", StringComparison.Ordinal));
+                if (condition is not null && !IsResident(condition["is_chassis_resident(".Length..].Trim(')', '"', '\\')))
+                {
+                    continue;
+                }
+
+                foreach (string w in words.Skip(1).Where(w => !w.StartsWith("is_chassis_resident(", StringComparison.Ordinal)))
+                {
+                    if (System.Net.IPAddress.TryParse(w, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+                    {
+                        entries.Add(((ulong)pb.Datapath!.TunnelKey, pb.TunnelKey, mac, BinaryPrimitives.ReadUInt32BigEndian(ip.GetAddressBytes()),
+                            mac == routerMac));
+                    }
+                }
+            }
+        }
+
+        // Within a round: the router's own MAC first, by address, then the other MACs (distributed floating IPs).
+        var ordered = entries.Distinct().OrderByDescending(e => e.RouterMac).ThenBy(e => e.Mac).ThenBy(e => e.Ip).ToList();
+        foreach (long offset in new long[] { 0, 2000, 6000, 14000, 30000 })
+        {
+            foreach (var e in ordered)
+            {
+                _garps.Add((startMs + offset, e.Dp, e.Port, e.Mac, e.Ip));
+            }
+        }
+    }
+
+    private bool IsResident(string port) =>
+        Southbound.PortBindings.FirstOrDefault(p => p.LogicalPort == port)?.Chassis?.Name is { } chassis && chassis == Hypervisor.ChassisName;
+
+    /// <summary>Sends every announcement due by <paramref name="timeMs"/> and returns what left.</summary>
+    public IReadOnlyList<OutputPacket> AdvanceTo(long timeMs)
+    {
+        _outputs.Clear();
+        _events.Clear();
+        SendAnnouncements(timeMs);
+        return [.. _outputs];
+    }
+
+    private void SendAnnouncements(long timeMs)
+    {
+        while (_garps.Count > 0 && _garps[0].At <= timeMs)
+        {
+            var (at, dp, port, mac, ip) = _garps[0];
+            _garps.RemoveAt(0);
+
+            // compose_arp: a broadcast request for the address, from the address, target MAC zero.
+            var arp = new byte[42];
+            HeaderCommit.WriteMac(arp, 0xffff_ffff_ffff);
+            HeaderCommit.WriteMac(arp.AsSpan(6), mac);
+            BinaryPrimitives.WriteUInt16BigEndian(arp.AsSpan(12), 0x0806);
+            BinaryPrimitives.WriteUInt16BigEndian(arp.AsSpan(14), 1);
+            BinaryPrimitives.WriteUInt16BigEndian(arp.AsSpan(16), 0x0800);
+            arp[18] = 6;
+            arp[19] = 4;
+            BinaryPrimitives.WriteUInt16BigEndian(arp.AsSpan(20), 1);
+            HeaderCommit.WriteMac(arp.AsSpan(22), mac);
+            BinaryPrimitives.WriteUInt32BigEndian(arp.AsSpan(28), ip);
+            BinaryPrimitives.WriteUInt32BigEndian(arp.AsSpan(38), ip);
+            OfAction[] actions =
+            [
+                new SetFieldAction(OvsField.Get("metadata"), dp, ulong.MaxValue),
+                new SetFieldAction(OvsField.Get("reg14"), (ulong)port, uint.MaxValue),
+                new ResubmitAction(OfTable.LogicalIngress),
+            ];
+            _sendingAt = at;
+            Bridge.Conntrack.NowMs = at;
+            Bridge.PacketOut(arp, actions, this);
+            _sendingAt = null;
+        }
+    }
 
     private void Settle()
     {
@@ -168,7 +277,7 @@ public sealed class Simulator : IBridgeSink
 
     /// <inheritdoc/>
     public void Output(uint port, ReadOnlySpan<byte> frame) =>
-        _outputs.Add(new OutputPacket(_nameByOfport.TryGetValue(port, out var n) ? n : $"ofport {port}", frame.ToArray()));
+        _outputs.Add(new OutputPacket(_nameByOfport.TryGetValue(port, out var n) ? n : $"ofport {port}", frame.ToArray()) { AtMs = _sendingAt });
 
     /// <inheritdoc/>
     public void PacketIn(ControllerAction action, in FlowKey key, ReadOnlySpan<byte> frame) =>

@@ -259,6 +259,36 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void Replay_with_garps_adds_the_announcements_to_the_provider_port()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"ovnsim-replay-{Guid.NewGuid():N}");
+        try
+        {
+            var (code, _, stderr) = Run([.. new[] { "replay", "--sb", TestData.Seed("sb.db"), "--ovs", TestData.Seed("conf.db"), "--out", dir, "--garps" }, .. SeedInputs()]);
+            Assert.True(code == 0, stderr);
+            string provnet = Directory.GetFiles(dir, "provnet*.pcap").Single();
+            var frames = Ovnsim.Capture.PcapReader.ReadAll(provnet).ToList();
+
+            // The seven steps sent 4 frames there; the announcements add 2 addresses x 5 rounds, the first round at
+            // the first packet's time, the last 30 s later, from the router's gateway MAC.
+            var garps = frames.Where(f => Convert.ToHexString(f.Data).StartsWith("FFFFFFFFFFFFFA163EF7370B0806", StringComparison.Ordinal)
+                && Convert.ToHexString(f.Data.AsSpan(28, 4)) == Convert.ToHexString(f.Data.AsSpan(38, 4))).ToList();
+            Assert.Equal(10, garps.Count);
+            Assert.Equal(14, frames.Count);
+            long first = SeedReplayTests.Steps().Min(s => s.TimeNs) / 1_000_000 * 1_000_000;
+            Assert.Equal(first, garps[0].TimestampNs);
+            Assert.Equal(first + 30_000_000_000, garps[^1].TimestampNs);
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+    }
+
+    [Fact]
     public void Conntrack_prints_the_entries_as_dpctl_dump_conntrack_does()
     {
         string[] args = ["conntrack", "--sb", TestData.Seed("sb.db"), "--ovs", TestData.Seed("conf.db")];

@@ -55,18 +55,45 @@ public sealed class PacketGoldenTests
         return steps;
     }
 
-    /// <summary>The frames of a pcap with the byte offset at which each record ends.</summary>
-    private static List<(long End, string Hex)> Frames(string file)
+    /// <summary>The frames of a pcap with the byte offset at which each record ends, and its time.</summary>
+    private static List<(long End, string Hex, long TimeNs)> Frames(string file)
     {
-        var frames = new List<(long, string)>();
+        var frames = new List<(long, string, long)>();
         long offset = 24;
         foreach (var p in PcapReader.ReadAll(file))
         {
             offset += 16 + p.Data.Length;
-            frames.Add((offset, Convert.ToHexString(p.Data)));
+            frames.Add((offset, Convert.ToHexString(p.Data), p.TimestampNs));
         }
 
         return frames;
+    }
+
+    [Theory]
+    [MemberData(nameof(Topologies))]
+    public void Announcements_are_the_gratuitous_arps_real_ovn_controller_sent_after_start(string topology)
+    {
+        string dir = TestData.Path("packets", topology);
+        var ovs = DatabaseSources.LoadOpenVswitch(System.IO.Path.Combine(dir, "conf.db"));
+        var sim = new Simulator(DatabaseSources.LoadSouthbound(System.IO.Path.Combine(dir, "sb.db")),
+            Ovnsim.OpenFlow.Hypervisor.FromOpenVswitch(ovs));
+        sim.AddAliases(ovs);
+        sim.AnnounceNatAddresses(0);
+        var outputs = sim.AdvanceTo(60_000);
+        var start = ReadSteps(System.IO.Path.Combine(dir, "steps.txt"))[0];
+        foreach (var (iface, bytes) in start.TxBytes)
+        {
+            // What the real run sent before the first step, by round (first frame's time + 0, 2, 6, 14, 30 s).
+            var real = Frames(System.IO.Path.Combine(dir, $"tx-{iface}.pcap")).Where(f => f.End <= bytes).ToList();
+            long t0 = real.Count > 0 ? real[0].TimeNs : 0;
+            string Rounds(IEnumerable<(long Ms, string Hex)> frames) => string.Join("\n", frames
+                .GroupBy(f => new long[] { 0, 2000, 6000, 14000, 30000 }.MinBy(r => Math.Abs(r - f.Ms)))
+                .Select(g => $"{g.Key}: {string.Join(" ", g.Select(f => f.Hex).Order(StringComparer.Ordinal))}"));
+            string? port = sim.TryResolve(iface, out var p) ? p : null;
+            Assert.Equal(
+                Rounds(real.Select(f => ((f.TimeNs - t0) / 1_000_000, f.Hex))),
+                Rounds(outputs.Where(o => o.Port == port).Select(o => (o.AtMs!.Value, Convert.ToHexString(o.Frame)))));
+        }
     }
 
     [Theory]

@@ -111,6 +111,9 @@ public sealed class PortBinding(Row row) : RowView(row)
 
     /// <summary>The VLAN tag, or null.</summary>
     public long? Tag => Row.GetOptionalInteger("tag");
+
+    /// <summary>nat_addresses: "MAC IP… [is_chassis_resident(\"PORT\")]" entries ovn-controller announces.</summary>
+    public IReadOnlyList<string> NatAddresses => Row.GetStrings("nat_addresses");
 }
 
 /// <summary>Logical_Flow: one flow of one stage of one datapath (or datapath group).</summary>
