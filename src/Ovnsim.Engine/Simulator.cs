@@ -230,19 +230,8 @@ public sealed class Simulator : IBridgeSink
             var (at, dp, port, mac, ip) = _garps[0];
             _garps.RemoveAt(0);
 
-            // compose_arp: a broadcast request for the address, from the address, target MAC zero.
-            var arp = new byte[42];
-            HeaderCommit.WriteMac(arp, 0xffff_ffff_ffff);
-            HeaderCommit.WriteMac(arp.AsSpan(6), mac);
-            BinaryPrimitives.WriteUInt16BigEndian(arp.AsSpan(12), 0x0806);
-            BinaryPrimitives.WriteUInt16BigEndian(arp.AsSpan(14), 1);
-            BinaryPrimitives.WriteUInt16BigEndian(arp.AsSpan(16), 0x0800);
-            arp[18] = 6;
-            arp[19] = 4;
-            BinaryPrimitives.WriteUInt16BigEndian(arp.AsSpan(20), 1);
-            HeaderCommit.WriteMac(arp.AsSpan(22), mac);
-            BinaryPrimitives.WriteUInt32BigEndian(arp.AsSpan(28), ip);
-            BinaryPrimitives.WriteUInt32BigEndian(arp.AsSpan(38), ip);
+            // A broadcast request for the address, from the address.
+            var arp = ArpRequest(0xffff_ffff_ffff, mac, ip, ip);
             OfAction[] actions =
             [
                 new SetFieldAction(OvsField.Get("metadata"), dp, ulong.MaxValue),
@@ -357,21 +346,24 @@ public sealed class Simulator : IBridgeSink
         }
 
         Buffer(key, frame, (uint)KeyFields.Reg(0).Get(key) | ((UInt128)0xffff << 32));
-        var arp = new byte[42];
-        ulong src = KeyFields.DlSrc.Get64(key);
-        HeaderCommit.WriteMac(arp, KeyFields.DlDst.Get64(key));
-        HeaderCommit.WriteMac(arp.AsSpan(6), src);
-        BinaryPrimitives.WriteUInt16BigEndian(arp.AsSpan(12), 0x0806);
+        var arp = ArpRequest(KeyFields.DlDst.Get64(key), KeyFields.DlSrc.Get64(key), (uint)KeyFields.NwSrc.Get64(key), (uint)KeyFields.NwDst.Get64(key));
+        Send(key, arp, nested, pushVlan: true);
+    }
+
+    /// <summary><c>compose_arp</c> for a request: from <paramref name="sha"/> and <paramref name="spa"/>, asking for <paramref name="tpa"/>, target MAC zero.</summary>
+    private static byte[] ArpRequest(ulong ethDst, ulong sha, uint spa, uint tpa)
+    {
+        var arp = Ethernet(ethDst, sha, 0x0806, 28);
         var a = arp.AsSpan(14);
         BinaryPrimitives.WriteUInt16BigEndian(a, 1);
         BinaryPrimitives.WriteUInt16BigEndian(a[2..], 0x0800);
         a[4] = 6;
         a[5] = 4;
         BinaryPrimitives.WriteUInt16BigEndian(a[6..], 1);
-        HeaderCommit.WriteMac(a[8..], src);
-        BinaryPrimitives.WriteUInt32BigEndian(a[14..], (uint)KeyFields.NwSrc.Get64(key));
-        BinaryPrimitives.WriteUInt32BigEndian(a[24..], (uint)KeyFields.NwDst.Get64(key));
-        Send(key, arp, nested, pushVlan: true);
+        HeaderCommit.WriteMac(a[8..], sha);
+        BinaryPrimitives.WriteUInt32BigEndian(a[14..], spa);
+        BinaryPrimitives.WriteUInt32BigEndian(a[24..], tpa);
+        return arp;
     }
 
     /// <summary><c>pinctrl_handle_nd_ns</c>: hold the IPv6 packet, and send a neighbor solicitation through the nested actions.</summary>
@@ -391,10 +383,7 @@ public sealed class Simulator : IBridgeSink
         // compose_nd_ns: to the solicited-node multicast address of the target.
         UInt128 snm = new UInt128(0xff02_0000_0000_0000, 0x0000_0001_ff00_0000) | (target & 0xffffff);
         ulong dstMac = 0x333300000000UL | (ulong)(snm & 0xffffffff);
-        var p = new byte[14 + 40 + 32];
-        HeaderCommit.WriteMac(p, dstMac);
-        HeaderCommit.WriteMac(p.AsSpan(6), mac);
-        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(12), 0x86dd);
+        var p = Ethernet(dstMac, mac, 0x86dd, 40 + 32);
         var ip = p.AsSpan(14);
         ip[0] = 0x60;
         BinaryPrimitives.WriteUInt16BigEndian(ip[4..], 32);
@@ -435,10 +424,7 @@ public sealed class Simulator : IBridgeSink
 
         // compose_nd_na: from the message's destination MAC and target to its source, with a target link-layer option.
         ulong ethSrc = KeyFields.DlDst.Get64(key);
-        var p = new byte[14 + 40 + 32];
-        HeaderCommit.WriteMac(p, KeyFields.DlSrc.Get64(key));
-        HeaderCommit.WriteMac(p.AsSpan(6), ethSrc);
-        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(12), 0x86dd);
+        var p = Ethernet(KeyFields.DlSrc.Get64(key), ethSrc, 0x86dd, 40 + 32);
         var ip = p.AsSpan(14);
         ip[0] = 0x60;
         BinaryPrimitives.WriteUInt16BigEndian(ip[4..], 32);
@@ -536,16 +522,23 @@ public sealed class Simulator : IBridgeSink
         Send(key, p, nested, pushVlan: false);
     }
 
+    /// <summary><c>eth_compose</c>: a frame of <paramref name="payload"/> zero bytes after an Ethernet header.</summary>
+    private static byte[] Ethernet(ulong dst, ulong src, ushort type, int payload)
+    {
+        var frame = new byte[14 + payload];
+        HeaderCommit.WriteMac(frame, dst);
+        HeaderCommit.WriteMac(frame.AsSpan(6), src);
+        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(12), type);
+        return frame;
+    }
+
     private static int L3Offset(byte[] frame) =>
         frame.Length >= 18 && BinaryPrimitives.ReadUInt16BigEndian(frame.AsSpan(12)) is 0x8100 or 0x88a8 ? 18 : 14;
 
     /// <summary><c>pinctrl_compose_ipv4</c>: the packet's own Ethernet and IP addresses, TOS 0, DF, id 0.</summary>
     private static byte[] ComposeIpv4(in FlowKey key, byte proto, byte ttl, int payload)
     {
-        var p = new byte[14 + 20 + payload];
-        HeaderCommit.WriteMac(p, KeyFields.DlDst.Get64(key));
-        HeaderCommit.WriteMac(p.AsSpan(6), KeyFields.DlSrc.Get64(key));
-        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(12), 0x0800);
+        var p = Ethernet(KeyFields.DlDst.Get64(key), KeyFields.DlSrc.Get64(key), 0x0800, 20 + payload);
         var ip = p.AsSpan(14);
         ip[0] = 0x45;
         BinaryPrimitives.WriteUInt16BigEndian(ip[2..], (ushort)(20 + payload));
@@ -561,10 +554,7 @@ public sealed class Simulator : IBridgeSink
     /// <summary><c>pinctrl_compose_ipv6</c>: the packet's own Ethernet and IPv6 addresses, traffic class and flow label 0.</summary>
     private static byte[] ComposeIpv6(in FlowKey key, byte next, byte hopLimit, int payload)
     {
-        var p = new byte[14 + 40 + payload];
-        HeaderCommit.WriteMac(p, KeyFields.DlDst.Get64(key));
-        HeaderCommit.WriteMac(p.AsSpan(6), KeyFields.DlSrc.Get64(key));
-        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(12), 0x86dd);
+        var p = Ethernet(KeyFields.DlDst.Get64(key), KeyFields.DlSrc.Get64(key), 0x86dd, 40 + payload);
         var ip = p.AsSpan(14);
         ip[0] = 0x60;
         BinaryPrimitives.WriteUInt16BigEndian(ip[4..], (ushort)payload);

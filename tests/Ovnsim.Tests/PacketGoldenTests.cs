@@ -69,15 +69,22 @@ public sealed class PacketGoldenTests
         return frames;
     }
 
+    /// <summary>A simulator of the run's own SB and hypervisor databases, with its interface names.</summary>
+    private static Simulator Load(string dir)
+    {
+        var ovs = DatabaseSources.LoadOpenVswitch(System.IO.Path.Combine(dir, "conf.db"));
+        var sim = new Simulator(DatabaseSources.LoadSouthbound(System.IO.Path.Combine(dir, "sb.db")),
+            Ovnsim.OpenFlow.Hypervisor.FromOpenVswitch(ovs));
+        sim.AddAliases(ovs);
+        return sim;
+    }
+
     [Theory]
     [MemberData(nameof(Topologies))]
     public void Announcements_are_the_gratuitous_arps_real_ovn_controller_sent_after_start(string topology)
     {
         string dir = TestData.Path("packets", topology);
-        var ovs = DatabaseSources.LoadOpenVswitch(System.IO.Path.Combine(dir, "conf.db"));
-        var sim = new Simulator(DatabaseSources.LoadSouthbound(System.IO.Path.Combine(dir, "sb.db")),
-            Ovnsim.OpenFlow.Hypervisor.FromOpenVswitch(ovs));
-        sim.AddAliases(ovs);
+        var sim = Load(dir);
         sim.AnnounceNatAddresses(0);
         var outputs = sim.AdvanceTo(60_000);
         var start = ReadSteps(System.IO.Path.Combine(dir, "steps.txt"))[0];
@@ -101,10 +108,7 @@ public sealed class PacketGoldenTests
     public void Each_step_sends_what_the_real_run_sent_and_leaves_the_same_state(string topology)
     {
         string dir = TestData.Path("packets", topology);
-        var ovs = DatabaseSources.LoadOpenVswitch(System.IO.Path.Combine(dir, "conf.db"));
-        var sim = new Simulator(DatabaseSources.LoadSouthbound(System.IO.Path.Combine(dir, "sb.db")),
-            Ovnsim.OpenFlow.Hypervisor.FromOpenVswitch(ovs));
-        sim.AddAliases(ovs);
+        var sim = Load(dir);
         var steps = ReadSteps(System.IO.Path.Combine(dir, "steps.txt"));
         var interfaces = steps[0].TxBytes.Keys.Order(StringComparer.Ordinal).ToList();
         var frames = interfaces.ToDictionary(i => i, i => Frames(System.IO.Path.Combine(dir, $"tx-{i}.pcap")));
