@@ -120,13 +120,8 @@ public sealed class Classifier<T>
                 break;
             }
 
-            if (collect)
-            {
-                sub.Unwildcard(ref wildcards);
-            }
-
             // Only a rule above the best so far is of interest; Find skips the rest without comparing them.
-            var r = sub.Find(key, Width, best?.Priority ?? int.MinValue);
+            var r = sub.Find(key, Width, best?.Priority ?? int.MinValue, collect, ref wildcards);
             if (r is not null)
             {
                 best = r;
@@ -151,22 +146,21 @@ public sealed class Classifier<T>
                 break;
             }
 
-            if (collect)
-            {
-                sub.Unwildcard(ref wildcards);
-            }
-
-            sub.FindAll(key, Width, above, output);
+            sub.FindAll(key, Width, above, output, collect, ref wildcards);
         }
     }
 
     /// <summary>
     /// One mask's rules: an open-addressing table whose probe touches only contiguous arrays — the hashes (0 marks an
     /// empty slot), each slot's best priority, and each slot's masked value packed to the chunks the mask touches —
-    /// so a lookup reads no rule object unless it wins.
+    /// so a lookup reads no rule object unless it wins. For lookups that collect wildcards, OVS's staged lookup in
+    /// front of it: the mask cut after each field group (<see cref="KeyFields.Stages"/>: metadata, L2, L3) with the
+    /// set of the rules' hashes over each cut, so that a key no rule can match is turned away after the first group
+    /// that differs — and only that far into the mask does the answer depend on the key (a megaflow's wildcards).
     /// </summary>
     private sealed class Subtable
     {
+        private readonly Stage[] _stages;
         private readonly int[] _chunks;
         private readonly int _stride;
         private FlowKey _mask;
@@ -182,11 +176,26 @@ public sealed class Classifier<T>
             _chunks = MaskedKey.ActiveChunks(mask);
             _stride = _chunks.Length * MaskedKey.ChunkWords;
             _values = new ulong[16 * _stride];
+
+            // The cuts that add bits and stop short of the whole mask.
+            var stages = new List<Stage>();
+            var previous = default(FlowKey);
+            foreach (var upTo in KeyFields.Stages)
+            {
+                var cut = MaskedKey.And(mask, upTo);
+                if (cut != previous && cut != mask)
+                {
+                    stages.Add(new Stage(cut));
+                }
+
+                previous = cut;
+            }
+
+            _stages = [.. stages];
         }
 
         public int MaxPriority { get; private set; } = int.MinValue;
 
-        public void Unwildcard(ref FlowKey wildcards) => MaskedKey.OrInto(ref wildcards, _mask, _chunks);
 
         public IEnumerable<ClassifierRule<T>> AllRules() => _slots.Where(e => e is not null).SelectMany(e => e!.Rules);
 
@@ -197,6 +206,11 @@ public sealed class Classifier<T>
         public ClassifierRule<T>? Insert(ClassifierRule<T> rule, SimdWidth width)
         {
             MaxPriority = Math.Max(MaxPriority, rule.Priority);
+            foreach (var stage in _stages)
+            {
+                stage.Add(MaskedKey.Hash(rule.ValueKey, stage.Mask, stage.Chunks, width) | 1);
+            }
+
             ulong h = HashOf(rule.ValueKey, width);
             int slot = FindSlot(rule.ValueKey, h, int.MinValue, width);
             if (slot >= 0)
@@ -285,16 +299,62 @@ public sealed class Classifier<T>
             }
         }
 
+        /// <summary>
+        /// Whether some rule may match <paramref name="key"/> after the staged checks; when <paramref name="collect"/>,
+        /// ORs into <paramref name="wildcards"/> the bits looked at (up to the stage that turned the key away, or the
+        /// whole mask).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private bool PassesStages(in FlowKey key, SimdWidth width, bool collect, ref FlowKey wildcards)
+        {
+            // The stages only narrow the wildcards: a plain lookup goes straight to the table, which answers the same
+            // and, measured, sooner (the cuts' hashes cost more than the probes they save).
+            if (!collect)
+            {
+                return true;
+            }
+
+            foreach (var stage in _stages)
+            {
+                if (!stage.Contains(MaskedKey.Hash(key, stage.Mask, stage.Chunks, width) | 1))
+                {
+                    if (collect)
+                    {
+                        MaskedKey.OrInto(ref wildcards, stage.Mask, stage.Chunks);
+                    }
+
+                    return false;
+                }
+            }
+
+            if (collect)
+            {
+                MaskedKey.OrInto(ref wildcards, _mask, _chunks);
+            }
+
+            return true;
+        }
+
         /// <summary>The best rule matching <paramref name="key"/> if its priority is above <paramref name="floor"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public ClassifierRule<T>? Find(in FlowKey key, SimdWidth width, int floor)
+        public ClassifierRule<T>? Find(in FlowKey key, SimdWidth width, int floor, bool collect, ref FlowKey wildcards)
         {
+            if (!PassesStages(key, width, collect, ref wildcards))
+            {
+                return null;
+            }
+
             int slot = FindSlot(key, HashOf(key, width), floor, width);
             return slot < 0 ? null : _slots[slot]!.First;
         }
 
-        public void FindAll(in FlowKey key, SimdWidth width, int above, List<ClassifierRule<T>> output)
+        public void FindAll(in FlowKey key, SimdWidth width, int above, List<ClassifierRule<T>> output, bool collect, ref FlowKey wildcards)
         {
+            if (!PassesStages(key, width, collect, ref wildcards))
+            {
+                return;
+            }
+
             int slot = FindSlot(key, HashOf(key, width), above, width);
             if (slot < 0)
             {
@@ -307,6 +367,72 @@ public sealed class Classifier<T>
                 {
                     output.Add(r);
                 }
+            }
+        }
+
+        /// <summary>One cut of the mask and the set of the rules' hashes over it (open addressing; 0 marks a free slot).</summary>
+        private sealed class Stage(FlowKey mask)
+        {
+            private ulong[] _set = new ulong[16];
+            private int _count;
+
+            public FlowKey Mask = mask;
+
+            public int[] Chunks { get; } = MaskedKey.ActiveChunks(mask);
+
+            [MethodImpl(MethodImplOptions.AggressiveInlining)]
+            public bool Contains(ulong h)
+            {
+                var set = _set;
+                int m = set.Length - 1;
+                for (int i = (int)(h >> 1) & m; ; i = (i + 1) & m)
+                {
+                    if (set[i] == h)
+                    {
+                        return true;
+                    }
+
+                    if (set[i] == 0)
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            public void Add(ulong h)
+            {
+                if (Contains(h))
+                {
+                    return;
+                }
+
+                if ((_count + 1) * 2 > _set.Length)
+                {
+                    var old = _set;
+                    _set = new ulong[old.Length * 2];
+                    foreach (ulong x in old)
+                    {
+                        if (x != 0)
+                        {
+                            Put(x);
+                        }
+                    }
+                }
+
+                Put(h);
+                _count++;
+            }
+
+            private void Put(ulong h)
+            {
+                int m = _set.Length - 1;
+                int i = (int)(h >> 1) & m;
+                while (_set[i] != 0)
+                {
+                    i = (i + 1) & m;
+                }
+
+                _set[i] = h;
             }
         }
 

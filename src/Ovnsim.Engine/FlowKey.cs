@@ -222,6 +222,30 @@ public static class KeyFields
     public static readonly FlowKey HeaderMask = MaskOf(DlDst, DlSrc, DlType, VlanTci, NwProto, NwTos, NwTtl, NwFrag,
         NwSrc, NwDst, TpSrc, TpDst, TcpFlags, ArpSha, ArpTha, Ipv6Src, Ipv6Dst, NdTarget, Ipv6Label);
 
+    /// <summary>
+    /// The cumulative field groups of OVS's staged lookup (<c>flow_segment_u64s</c>): metadata (everything not a
+    /// header: registers, conntrack, in_port, tunnel, recirculation), then with L2, then with L3. L4 completes the key.
+    /// </summary>
+    public static readonly FlowKey[] Stages = BuildStages();
+
+    private static FlowKey[] BuildStages()
+    {
+        var l2 = MaskOf(DlDst, DlSrc, DlType, VlanTci);
+        var l3 = MaskOf(NwSrc, NwDst, NwProto, NwTos, NwTtl, NwFrag, ArpSha, ArpTha, Ipv6Src, Ipv6Dst, Ipv6Label, NdTarget);
+        var l4 = MaskOf(TpSrc, TpDst, TcpFlags);
+        var metadata = default(FlowKey);
+        var withL2 = default(FlowKey);
+        var withL3 = default(FlowKey);
+        for (int w = 0; w < FlowKey.Words; w++)
+        {
+            metadata[w] = ~(l2[w] | l3[w] | l4[w]);
+            withL2[w] = metadata[w] | l2[w];
+            withL3[w] = withL2[w] | l3[w];
+        }
+
+        return [metadata, withL2, withL3];
+    }
+
     /// <summary>The bits conntrack sets: ct_state, ct_zone, ct_mark, ct_label and the original-direction fields.</summary>
     public static readonly FlowKey CtMask = MaskOf(CtState, CtZone, CtMark, CtLabel, CtNwProto, CtNwSrc, CtNwDst, CtTpSrc, CtTpDst);
 

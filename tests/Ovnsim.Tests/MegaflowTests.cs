@@ -47,6 +47,22 @@ public sealed class MegaflowTests
     }
 
     [Fact]
+    public void A_subtable_that_turns_the_key_away_early_leaves_the_later_fields_wildcarded()
+    {
+        // The TCP rule's subtable rejects 10.0.0.3 at the L3 stage, so the port it would have looked at next is
+        // not part of the megaflow: two packets to different ports share it (OVS's staged lookup).
+        var web = new OvsMatch { DlType = 0x0800, NwProto = 6, NwDst = (Ip("10.0.0.2"), uint.MaxValue), TpDst = (80, 0xffff) };
+        var bridge = new Bridge([Flow(0, 100, web, new OutputPortAction(2)), Flow(0, 0, new OvsMatch(), new OutputPortAction(3))], new GroupTable());
+        static byte[] To(ushort port) => Tcp(B, A, Ip("10.0.0.1"), Ip("10.0.0.3"), 1000, port, 0x02, 1000, 0);
+
+        Assert.StartsWith("3:", Run(bridge, To(80)).Single(), StringComparison.Ordinal);
+        Assert.StartsWith("3:", Run(bridge, To(443)).Single(), StringComparison.Ordinal);
+        Assert.Equal((1, 1L), (bridge.MegaflowCount, bridge.MegaflowHits));
+        Assert.Equal(0UL, KeyFields.TpDst.Get64(bridge.Megaflows.Single().Mask));
+        Assert.Equal(uint.MaxValue, KeyFields.NwDst.Get64(bridge.Megaflows.Single().Mask));
+    }
+
+    [Fact]
     public void New_flows_empty_the_cache()
     {
         var bridge = new Bridge([Flow(0, 0, new OvsMatch(), new OutputPortAction(2))], new GroupTable());
