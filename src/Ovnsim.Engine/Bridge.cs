@@ -28,7 +28,8 @@ public interface IBridgeSink
 /// <param name="Table">The table.</param>
 /// <param name="Flow">The flow that matched, or null for a miss.</param>
 /// <param name="Recirculation">0 for the first pass, then 1, 2, … for each recirculation.</param>
-public readonly record struct TraceStep(int Table, OpenFlowFlow? Flow, int Recirculation);
+/// <param name="Key">The key the table was looked up with.</param>
+public sealed record TraceStep(int Table, OpenFlowFlow? Flow, int Recirculation, FlowKey Key);
 
 /// <summary>
 /// An OpenFlow bridge in the manner of ovs-vswitchd's ofproto-dpif with the userspace datapath: tables of
@@ -49,6 +50,7 @@ public sealed partial class Bridge
     private const int MaxResubmits = 4096;
 
     private readonly Dictionary<int, OfTableState> _tables = [];
+    private readonly OfTableState?[] _tableById = new OfTableState?[256];
     private readonly Dictionary<uint, DpHashGroup> _groups = [];
     private readonly Dictionary<LearnAction, LearnSpec> _learnSpecs = new(ReferenceEqualityComparer.Instance);
     private readonly Xlate _x = new();
@@ -80,6 +82,7 @@ public sealed partial class Bridge
         var counters = _tables.Values.SelectMany(t => t.AllRules())
             .ToDictionary(r => (r.Payload.Flow.Table, r.Payload.Flow.Priority, r.Payload.Flow.MatchText), r => (r.Packets, r.Bytes));
         _tables.Clear();
+        Array.Clear(_tableById);
         foreach (var f in flows)
         {
             var rule = Add(f);
@@ -111,11 +114,7 @@ public sealed partial class Bridge
 
     private ClassifierRule<FlowEntry> Add(OpenFlowFlow f)
     {
-        if (!_tables.TryGetValue(f.Table, out var table))
-        {
-            table = new OfTableState(Width);
-            _tables[f.Table] = table;
-        }
+        var table = TableState(f.Table);
 
         var (value, mask) = FlowMatch.From(f.Match);
         var conj = f.ActionList.Count > 0 && f.ActionList.All(a => a is ConjunctionAction)
@@ -225,7 +224,7 @@ public sealed partial class Bridge
         }
 
         var rule = Lookup(x, table);
-        Trace?.Add(new TraceStep(table, rule?.Payload.Flow, x.Pass));
+        Trace?.Add(new TraceStep(table, rule?.Payload.Flow, x.Pass, x.Key));
         if (rule is null)
         {
             return;
@@ -275,7 +274,8 @@ public sealed partial class Bridge
     /// </summary>
     private ClassifierRule<FlowEntry>? Lookup(Xlate x, int table)
     {
-        if (!_tables.TryGetValue(table, out var t))
+        var t = (uint)table < (uint)_tableById.Length ? _tableById[table] : null;
+        if (t is null)
         {
             return null;
         }
@@ -639,11 +639,7 @@ public sealed partial class Bridge
 
         var match = spec.Build(x.Key);
         var flow = new OpenFlowFlow(learn.Table, 32768, (uint)learn.Cookie, match, spec.Actions);
-        if (!_tables.TryGetValue(learn.Table, out var table))
-        {
-            table = new OfTableState(Width);
-            _tables[learn.Table] = table;
-        }
+        var table = TableState(learn.Table);
 
         var (value, mask) = FlowMatch.From(match);
         table.Hard.Insert(value, mask, 32768, new FlowEntry(flow, []));
@@ -653,6 +649,24 @@ public sealed partial class Bridge
     /// <summary>An IPv4 or IPv6 address as a right-aligned number.</summary>
     internal static UInt128 ParseAddress(string text) =>
         System.Net.IPAddress.TryParse(text, out var ip) ? AddressText.Value(ip) : throw new FormatException($"bad IP address {text}");
+
+    /// <summary>Table <paramref name="id"/> (0-254, as OpenFlow numbers them), made on first use.</summary>
+    private OfTableState TableState(int id)
+    {
+        if ((uint)id >= (uint)_tableById.Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(id), id, "OpenFlow tables are numbered 0-254");
+        }
+
+        if (_tableById[id] is not { } table)
+        {
+            table = new OfTableState(Width);
+            _tables[id] = table;
+            _tableById[id] = table;
+        }
+
+        return table;
+    }
 
     private sealed class OfTableState(SimdWidth width)
     {
