@@ -27,7 +27,7 @@ public sealed record OutputPacket(string Port, byte[] Frame)
 public sealed class Simulator : IBridgeSink
 {
     private const int OpcodeArp = 0, OpcodePutArp = 1, OpcodeNdNa = 3, OpcodePutNd = 4, OpcodeNdNs = 9, OpcodeIcmp = 10,
-        OpcodeTcpReset = 11, OpcodeNdNaRouter = 12, OpcodeIcmp4Error = 14, OpcodeIcmp6Error = 20;
+        OpcodeTcpReset = 11, OpcodeNdNaRouter = 12, OpcodeIcmp4Error = 14, OpcodeIcmp6Error = 20, OpcodeReject = 22;
     private const int BufferQueueDepth = 4;
     private const int BufferMapLimit = 1000;
     private const long BufferTimeoutMs = 10_000;
@@ -303,10 +303,13 @@ public sealed class Simulator : IBridgeSink
             case OpcodeIcmp:
             case OpcodeIcmp4Error:
             case OpcodeIcmp6Error:
-                HandleIcmp(key, frame, ud.AsSpan(8), setCode: opcode == OpcodeIcmp);
+                HandleIcmp(key, frame, ud.AsSpan(8), setCode: opcode == OpcodeIcmp, loopback: false);
                 break;
             case OpcodeTcpReset:
-                HandleTcpReset(key, frame, ud.AsSpan(8));
+                HandleTcpReset(key, frame, ud.AsSpan(8), loopback: false);
+                break;
+            case OpcodeReject:
+                HandleReject(key, frame, ud.AsSpan(8));
                 break;
             default:
                 _events.Add($"controller: opcode {opcode} is not simulated; packet dropped");
@@ -448,7 +451,7 @@ public sealed class Simulator : IBridgeSink
     /// UDP under <c>icmp4</c>/<c>icmp6</c>) carrying as much of it as fits in 576 bytes (IPv4) or 1280 (IPv6),
     /// between the packet's own addresses; the nested actions then set type, code and addresses.
     /// </summary>
-    private void HandleIcmp(in FlowKey key, byte[] frame, ReadOnlySpan<byte> nested, bool setCode)
+    private void HandleIcmp(in FlowKey key, byte[] frame, ReadOnlySpan<byte> nested, bool setCode, bool loopback)
     {
         ulong type = KeyFields.DlType.Get64(key);
         int l3 = L3Offset(frame);
@@ -463,7 +466,7 @@ public sealed class Simulator : IBridgeSink
             }
 
             inLen = Math.Min(Math.Min(inLen, 576 - 14 - 20 - 8), frame.Length - l3);
-            p = ComposeIpv4(key, 1, 255, 8 + inLen);
+            p = ComposeIpv4(key, 1, 255, 8 + inLen, loopback);
             var icmp = p.AsSpan(34);
             icmp[0] = 3;
             icmp[1] = (byte)(setCode && frame[l3 + 9] == 17 ? 3 : 1);
@@ -474,7 +477,7 @@ public sealed class Simulator : IBridgeSink
         {
             int inLen = 40 + BinaryPrimitives.ReadUInt16BigEndian(frame.AsSpan(l3 + 4));
             inLen = Math.Min(Math.Min(inLen, 1280 - 14 - 40 - 8), frame.Length - l3);
-            p = ComposeIpv6(key, 58, 255, 8 + inLen);
+            p = ComposeIpv6(key, 58, 255, 8 + inLen, loopback);
             var icmp = p.AsSpan(54);
             icmp[0] = 1;
             icmp[1] = (byte)(setCode && frame[l3 + 6] == 17 ? 4 : 1);
@@ -494,7 +497,7 @@ public sealed class Simulator : IBridgeSink
     /// <c>pinctrl_handle_tcp_reset</c>: an RST+ACK from the segment's destination port to its source port acknowledging
     /// its sequence number + 1, TTL or hop limit 63, between the packet's own addresses.
     /// </summary>
-    private void HandleTcpReset(in FlowKey key, byte[] frame, ReadOnlySpan<byte> nested)
+    private void HandleTcpReset(in FlowKey key, byte[] frame, ReadOnlySpan<byte> nested, bool loopback)
     {
         int l3 = L3Offset(frame);
         ulong type = KeyFields.DlType.Get64(key);
@@ -505,7 +508,7 @@ public sealed class Simulator : IBridgeSink
             return;
         }
 
-        var p = type == 0x86dd ? ComposeIpv6(key, 6, 63, 20) : ComposeIpv4(key, 6, 63, 20);
+        var p = type == 0x86dd ? ComposeIpv6(key, 6, 63, 20, loopback) : ComposeIpv4(key, 6, 63, 20, loopback);
         int at = type == 0x86dd ? 54 : 34;
         var tcp = p.AsSpan(at);
         BinaryPrimitives.WriteUInt16BigEndian(tcp, (ushort)KeyFields.TpDst.Get64(key));
@@ -535,33 +538,88 @@ public sealed class Simulator : IBridgeSink
     private static int L3Offset(byte[] frame) =>
         frame.Length >= 18 && BinaryPrimitives.ReadUInt16BigEndian(frame.AsSpan(12)) is 0x8100 or 0x88a8 ? 18 : 14;
 
-    /// <summary><c>pinctrl_compose_ipv4</c>: the packet's own Ethernet and IP addresses, TOS 0, DF, id 0.</summary>
-    private static byte[] ComposeIpv4(in FlowKey key, byte proto, byte ttl, int payload)
+    /// <summary>
+    /// <c>reject</c> (<c>pinctrl_handle_reject</c>): back to the sender — a TCP reset for TCP, else ICMP destination
+    /// unreachable — except for a reset or an ICMP destination unreachable, which get nothing.
+    /// </summary>
+    private void HandleReject(in FlowKey key, byte[] frame, ReadOnlySpan<byte> nested)
     {
-        var p = Ethernet(KeyFields.DlDst.Get64(key), KeyFields.DlSrc.Get64(key), 0x0800, 20 + payload);
+        byte proto = (byte)KeyFields.NwProto.Get64(key);
+        int l3 = L3Offset(frame);
+        int l4 = KeyFields.DlType.Get64(key) == 0x0800 && frame.Length > l3 ? l3 + ((frame[l3] & 0xf) * 4) : l3 + 40;
+        bool ignore = proto switch
+        {
+            6 => frame.Length < l4 + 14 || (frame[l4 + 13] & 0x04) != 0,
+            1 when KeyFields.DlType.Get64(key) == 0x0800 => frame.Length <= l4 || frame[l4] == 3,
+            58 when KeyFields.DlType.Get64(key) == 0x86dd => frame.Length <= l4 || frame[l4] == 1,
+            _ => false,
+        };
+        if (ignore)
+        {
+            return;
+        }
+
+        if (proto == 6)
+        {
+            HandleTcpReset(key, frame, nested, loopback: true);
+        }
+        else if (proto == 132)
+        {
+            _events.Add("controller: reject of an SCTP packet (sctp_abort) is not simulated; packet dropped");
+        }
+        else
+        {
+            HandleIcmp(key, frame, nested, setCode: true, loopback: true);
+        }
+    }
+
+    /// <summary>
+    /// <c>pinctrl_compose_ipv4</c>: the packet's own Ethernet and IP addresses (swapped for <paramref name="loopback"/>),
+    /// TOS 0, DF, id 0.
+    /// </summary>
+    private static byte[] ComposeIpv4(in FlowKey key, byte proto, byte ttl, int payload, bool loopback)
+    {
+        ulong ethSrc = KeyFields.DlSrc.Get64(key), ethDst = KeyFields.DlDst.Get64(key);
+        uint src = (uint)KeyFields.NwSrc.Get64(key), dst = (uint)KeyFields.NwDst.Get64(key);
+        if (loopback)
+        {
+            (ethSrc, ethDst, src, dst) = (ethDst, ethSrc, dst, src);
+        }
+
+        var p = Ethernet(ethDst, ethSrc, 0x0800, 20 + payload);
         var ip = p.AsSpan(14);
         ip[0] = 0x45;
         BinaryPrimitives.WriteUInt16BigEndian(ip[2..], (ushort)(20 + payload));
         BinaryPrimitives.WriteUInt16BigEndian(ip[6..], 0x4000);
         ip[8] = ttl;
         ip[9] = proto;
-        BinaryPrimitives.WriteUInt32BigEndian(ip[12..], (uint)KeyFields.NwSrc.Get64(key));
-        BinaryPrimitives.WriteUInt32BigEndian(ip[16..], (uint)KeyFields.NwDst.Get64(key));
+        BinaryPrimitives.WriteUInt32BigEndian(ip[12..], src);
+        BinaryPrimitives.WriteUInt32BigEndian(ip[16..], dst);
         BinaryPrimitives.WriteUInt16BigEndian(ip[10..], HeaderCommit.InternetChecksum(ip[..20]));
         return p;
     }
 
-    /// <summary><c>pinctrl_compose_ipv6</c>: the packet's own Ethernet and IPv6 addresses, traffic class and flow label 0.</summary>
-    private static byte[] ComposeIpv6(in FlowKey key, byte next, byte hopLimit, int payload)
+    /// <summary>
+    /// <c>pinctrl_compose_ipv6</c>: the packet's own Ethernet and IPv6 addresses (swapped for
+    /// <paramref name="loopback"/>), traffic class and flow label 0.
+    /// </summary>
+    private static byte[] ComposeIpv6(in FlowKey key, byte next, byte hopLimit, int payload, bool loopback)
     {
-        var p = Ethernet(KeyFields.DlDst.Get64(key), KeyFields.DlSrc.Get64(key), 0x86dd, 40 + payload);
+        ulong ethSrc = KeyFields.DlSrc.Get64(key), ethDst = KeyFields.DlDst.Get64(key);
+        UInt128 src = KeyFields.Ipv6Src.Get(key), dst = KeyFields.Ipv6Dst.Get(key);
+        if (loopback)
+        {
+            (ethSrc, ethDst, src, dst) = (ethDst, ethSrc, dst, src);
+        }
+
+        var p = Ethernet(ethDst, ethSrc, 0x86dd, 40 + payload);
         var ip = p.AsSpan(14);
         ip[0] = 0x60;
         BinaryPrimitives.WriteUInt16BigEndian(ip[4..], (ushort)payload);
         ip[6] = next;
         ip[7] = hopLimit;
-        BinaryPrimitives.WriteUInt128BigEndian(ip[8..], KeyFields.Ipv6Src.Get(key));
-        BinaryPrimitives.WriteUInt128BigEndian(ip[24..], KeyFields.Ipv6Dst.Get(key));
+        BinaryPrimitives.WriteUInt128BigEndian(ip[8..], src);
+        BinaryPrimitives.WriteUInt128BigEndian(ip[24..], dst);
         return p;
     }
 
