@@ -574,19 +574,107 @@ public sealed partial class Bridge
             return;
         }
 
-        x.Read(RssHash, uint.MaxValue);
-        var bucket = group.Pick((uint)RssHash.Get(x.Key), ref x.Key);
+        GroupBucket? bucket;
+        if (group.Group.SelectionMethod == "hash")
+        {
+            bucket = PickByHashFields(x, group.Group);
+        }
+        else
+        {
+            x.Read(RssHash, uint.MaxValue);
+            bucket = group.Pick((uint)RssHash.Get(x.Key), ref x.Key);
+            x.Wrote(KeyFields.DpHash, uint.MaxValue);
+        }
+
         if (bucket is null)
         {
             return;
         }
 
-        x.Wrote(KeyFields.DpHash, uint.MaxValue);
         var saved = x.Key;
         var recorded = x.SaveRecording();
         Run(x, bucket.Actions);
         x.Key = saved;
         x.RestoreRecording(recorded);
+    }
+
+    /// <summary>
+    /// The fields <c>selection_method=hash</c> can hash, in meta-flow's field order (the order OVS hashes them in,
+    /// whatever order the group lists them in), each with its prerequisite and width in bytes.
+    /// </summary>
+    private static readonly (string Name, KeyField Field, int Bytes, ushort? EthType, byte? Proto)[] HashableFields =
+    [
+        ("eth_src", KeyFields.DlSrc, 6, null, null), ("eth_dst", KeyFields.DlDst, 6, null, null),
+        ("ip_src", KeyFields.NwSrc, 4, 0x0800, null), ("ip_dst", KeyFields.NwDst, 4, 0x0800, null),
+        ("ipv6_src", KeyFields.Ipv6Src, 16, 0x86dd, null), ("ipv6_dst", KeyFields.Ipv6Dst, 16, 0x86dd, null),
+        ("tcp_src", KeyFields.TpSrc, 2, null, 6), ("tcp_dst", KeyFields.TpDst, 2, null, 6),
+        ("udp_src", KeyFields.TpSrc, 2, null, 17), ("udp_dst", KeyFields.TpDst, 2, null, 17),
+        ("sctp_src", KeyFields.TpSrc, 2, null, 132), ("sctp_dst", KeyFields.TpDst, 2, null, 132),
+    ];
+
+    /// <summary>
+    /// <c>pick_hash_fields_select_group</c>: the listed fields whose prerequisites the packet meets, in meta-flow
+    /// order, hashed with <c>hash_bytes</c> from <c>hash_uint64(0)</c>; then <c>group_best_live_bucket</c>, the
+    /// bucket whose <c>(hash_int(bucket_id, basis) &amp; 0xffff) * weight</c> is highest (the last of equals).
+    /// </summary>
+    private static GroupBucket? PickByHashFields(Xlate x, SelectGroup group)
+    {
+        var listed = group.HashFields ?? [];
+        uint basis = OvsHash.FinishWith(OvsHash.Add64(0, 0), 8);
+        Span<byte> value = stackalloc byte[16];
+        foreach (var (name, field, bytes, ethType, proto) in HashableFields)
+        {
+            if (!listed.Contains(name))
+            {
+                continue;
+            }
+
+            ulong dlType = KeyFields.DlType.Get64(x.Key);
+            if (ethType is not null || proto is not null)
+            {
+                x.Read(KeyFields.DlType, 0xffff);
+            }
+
+            if (ethType is { } t && dlType != t)
+            {
+                continue;
+            }
+
+            if (proto is { } p)
+            {
+                x.Read(KeyFields.NwProto, 0xff);
+                x.Read(KeyFields.NwFrag, 0xff);
+                if (dlType is not (0x0800 or 0x86dd) || KeyFields.NwProto.Get64(x.Key) != p
+                    || (KeyFields.NwFrag.Get64(x.Key) & FlowExtractor.FragLater) != 0)
+                {
+                    continue;
+                }
+            }
+
+            x.Read(field, field.AllOnes);
+            var v = value[..bytes];
+            UInt128 raw = field.Get(x.Key);
+            for (int i = 0; i < bytes; i++)
+            {
+                v[i] = (byte)(raw >> (8 * (bytes - 1 - i)));
+            }
+
+            basis = OvsHash.Bytes(v, basis);
+        }
+
+        GroupBucket? best = null;
+        ulong bestScore = 0;
+        foreach (var bucket in group.Buckets)
+        {
+            ulong score = (ulong)(OvsHash.Int(bucket.Id, basis) & 0xffff) * (ulong)bucket.Weight;
+            if (score >= bestScore)
+            {
+                best = bucket;
+                bestScore = score;
+            }
+        }
+
+        return best;
     }
 
     /// <summary>
@@ -678,7 +766,7 @@ public sealed partial class Bridge
     }
 
     /// <summary>
-    /// A select group as ofproto-dpif sets it up for <c>selection_method=dp_hash</c>
+    /// A select group as ofproto-dpif sets it up; for <c>selection_method=dp_hash</c>
     /// (<c>group_setup_dp_hash_table</c>): 16 or more hash values spread over the buckets by the Webster method, and
     /// the bucket for dp_hash &amp; mask.
     /// </summary>
@@ -758,7 +846,7 @@ public sealed partial class Bridge
         {
             if (_map.Length == 0)
             {
-                if (Group.SelectionMethod != "dp_hash" && Group.Buckets.Count > 0)
+                if (Group.SelectionMethod is not ("dp_hash" or "hash") && Group.Buckets.Count > 0)
                 {
                     throw new NotSupportedException($"select group with selection_method={Group.SelectionMethod} is not simulated");
                 }
