@@ -175,7 +175,8 @@ internal sealed class TcpPeer
 /// </summary>
 public sealed class Conntrack
 {
-    private readonly Dictionary<(ushort Zone, bool V6, byte Proto, CtTuple Tuple), (Connection Conn, bool Reply)> _table = [];
+    private readonly Dictionary<(ushort Zone, bool V6, byte Proto, CtTuple Tuple), (Connection Conn, bool Reply)> _table =
+        new(TableKeyComparer.Instance);
     private readonly LinkedList<Connection> _connections = [];
     private long _lastSweep = long.MinValue;
 
@@ -305,24 +306,33 @@ public sealed class Conntrack
 
     private static void SetState(ref FlowKey key, CtState state, Connection? conn, bool tracked)
     {
-        KeyFields.CtState.Set(ref key, (uint)state, uint.MaxValue);
-        KeyFields.CtMark.Set(ref key, conn?.Mark ?? 0, uint.MaxValue);
+        KeyFields.CtState.Set64(ref key, (uint)state);
+        KeyFields.CtMark.Set64(ref key, conn?.Mark ?? 0);
         KeyFields.CtLabel.Set(ref key, conn?.Label ?? 0, UInt128.MaxValue);
-        if (tracked && conn is not null && !conn.IsIpv6)
+        bool original = tracked && conn is not null && !conn.IsIpv6;
+        KeyFields.CtNwSrc.Set64(ref key, original ? (ulong)conn!.Original.Src : 0);
+        KeyFields.CtNwDst.Set64(ref key, original ? (ulong)conn!.Original.Dst : 0);
+        KeyFields.CtNwProto.Set64(ref key, original ? conn!.Protocol : 0UL);
+        KeyFields.CtTpSrc.Set64(ref key, original ? conn!.Original.SrcPort : 0UL);
+        KeyFields.CtTpDst.Set64(ref key, original ? conn!.Original.DstPort : 0UL);
+    }
+
+    /// <summary>The table's key compared field by field and hashed by mixing its words (not through the generic
+    /// comparers a value tuple of records goes through).</summary>
+    private sealed class TableKeyComparer : IEqualityComparer<(ushort Zone, bool V6, byte Proto, CtTuple Tuple)>
+    {
+        public static readonly TableKeyComparer Instance = new();
+
+        public bool Equals((ushort Zone, bool V6, byte Proto, CtTuple Tuple) a, (ushort Zone, bool V6, byte Proto, CtTuple Tuple) b) =>
+            a.Zone == b.Zone && a.V6 == b.V6 && a.Proto == b.Proto && a.Tuple.Src == b.Tuple.Src && a.Tuple.Dst == b.Tuple.Dst
+            && a.Tuple.SrcPort == b.Tuple.SrcPort && a.Tuple.DstPort == b.Tuple.DstPort;
+
+        public int GetHashCode((ushort Zone, bool V6, byte Proto, CtTuple Tuple) k)
         {
-            KeyFields.CtNwSrc.Set(ref key, conn.Original.Src, uint.MaxValue);
-            KeyFields.CtNwDst.Set(ref key, conn.Original.Dst, uint.MaxValue);
-            KeyFields.CtNwProto.Set(ref key, conn.Protocol, 0xff);
-            KeyFields.CtTpSrc.Set(ref key, conn.Original.SrcPort, 0xffff);
-            KeyFields.CtTpDst.Set(ref key, conn.Original.DstPort, 0xffff);
-        }
-        else
-        {
-            KeyFields.CtNwSrc.Set(ref key, 0, uint.MaxValue);
-            KeyFields.CtNwDst.Set(ref key, 0, uint.MaxValue);
-            KeyFields.CtNwProto.Set(ref key, 0, 0xff);
-            KeyFields.CtTpSrc.Set(ref key, 0, 0xffff);
-            KeyFields.CtTpDst.Set(ref key, 0, 0xffff);
+            ulong h = ((ulong)k.Zone << 48) ^ ((ulong)k.Proto << 40) ^ (k.V6 ? 1UL << 39 : 0) ^ ((ulong)k.Tuple.SrcPort << 16) ^ k.Tuple.DstPort;
+            h = (h ^ (ulong)k.Tuple.Src ^ (ulong)(k.Tuple.Src >> 64)) * 0x9E3779B97F4A7C15;
+            h = (h ^ (ulong)k.Tuple.Dst ^ (ulong)(k.Tuple.Dst >> 64)) * 0xC2B2AE3D27D4EB4F;
+            return (int)(h ^ (h >> 32));
         }
     }
 
