@@ -126,16 +126,8 @@ public sealed class MegaflowProperties
         string dir = topologies[r.Next(topologies.Count)];
         var inputs = File.ReadAllLines(Path.Combine(dir, "packets.tsv")).Skip(1).Select(l => l.Split('\t'))
             .Select(f => (Port: f[1], Frame: Convert.FromHexString(f[2]))).ToList();
-        Simulator Load()
-        {
-            var ovs = Ovnsim.Ovsdb.DatabaseSources.LoadOpenVswitch(Path.Combine(dir, "conf.db"));
-            var sim = new Simulator(Ovnsim.Ovsdb.DatabaseSources.LoadSouthbound(Path.Combine(dir, "sb.db")), Ovnsim.OpenFlow.Hypervisor.FromOpenVswitch(ovs));
-            sim.AddAliases(ovs);
-            return sim;
-        }
-
-        var cached = Load();
-        var uncached = Load();
+        var cached = PacketGoldenTests.Load(dir);
+        var uncached = PacketGoldenTests.Load(dir);
         uncached.Bridge.UseMegaflows = false;
         long time = 1000;
         for (int i = 0; i < 40; i++)

@@ -70,7 +70,7 @@ public sealed class PacketGoldenTests
     }
 
     /// <summary>A simulator of the run's own SB and hypervisor databases, with its interface names.</summary>
-    private static Simulator Load(string dir)
+    internal static Simulator Load(string dir)
     {
         var ovs = DatabaseSources.LoadOpenVswitch(System.IO.Path.Combine(dir, "conf.db"));
         var sim = new Simulator(DatabaseSources.LoadSouthbound(System.IO.Path.Combine(dir, "sb.db")),
