@@ -17,7 +17,7 @@ public sealed partial class Bridge
 
     /// <summary>What a megaflow always matches exactly, as ofproto-dpif's do: in_port, the Ethernet type and the
     /// recirculation id.</summary>
-    private static readonly FlowKey AlwaysExact = ExactOf(KeyFields.InPort, KeyFields.DlType, KeyFields.RecircId);
+    private static readonly FlowKey AlwaysExact = KeyFields.MaskOf(KeyFields.InPort, KeyFields.DlType, KeyFields.RecircId);
 
     /// <summary>The most ct actions a cached pass may hold.</summary>
     private const int MaxCtPerPass = 16;
@@ -25,7 +25,7 @@ public sealed partial class Bridge
     /// <summary>The most megaflows kept; past this the cache is emptied (the datapath's flow limit).</summary>
     public const int MaxMegaflows = 65_536;
 
-    private Classifier<Megaflow> _megaflows = new();
+    private Classifier<Megaflow> _megaflows;
 
     /// <summary>The exact-match cache in front of the megaflows (dpif-netdev's EMC): slots by the full key's hash.</summary>
     private const int EmcSlots = 8192;
@@ -135,17 +135,6 @@ public sealed partial class Bridge
             flow.PushedPackets = flow.Packets;
             flow.PushedBytes = flow.Bytes;
         }
-    }
-
-    private static FlowKey ExactOf(params KeyField[] fields)
-    {
-        var m = default(FlowKey);
-        foreach (var f in fields)
-        {
-            f.Set(ref m, UInt128.MaxValue, f.AllOnes);
-        }
-
-        return m;
     }
 
     /// <summary>Runs a cached pass: each action with the key as the recorded translation had set it.</summary>

@@ -59,6 +59,7 @@ public sealed partial class Bridge
     public Bridge(IEnumerable<OpenFlowFlow> flows, GroupTable groups, Conntrack? conntrack = null, SimdWidth? width = null)
     {
         Width = width ?? MaskedKey.Best;
+        _megaflows = new Classifier<Megaflow>(Width);
         Conntrack = conntrack ?? new Conntrack();
         Install(flows, groups);
     }
@@ -541,12 +542,13 @@ public sealed partial class Bridge
             {
                 if (ct.Exec[i] is SetFieldAction sf)
                 {
-                    Field(sf.Field).Set(ref x.Key, sf.Value, sf.Mask);
-                    if (sf.Field.Name == "ct_mark")
+                    var field = Field(sf.Field);
+                    field.Set(ref x.Key, sf.Value, sf.Mask);
+                    if (ReferenceEquals(field, KeyFields.CtMark))
                     {
                         markMask |= (uint)sf.Mask;
                     }
-                    else if (sf.Field.Name == "ct_label")
+                    else if (ReferenceEquals(field, KeyFields.CtLabel))
                     {
                         labelMask |= sf.Mask;
                     }

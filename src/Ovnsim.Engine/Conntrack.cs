@@ -411,9 +411,8 @@ public sealed class Conntrack
 
         if (proto is 1 or 58)
         {
-            ushort id = IcmpId(packet);
-            tuple = tuple with { SrcPort = id, DstPort = id };
-            reply = reply with { SrcPort = id, DstPort = id };
+            // ICMP has no ports to translate: the reply keeps the identifier Execute keyed the query by.
+            reply = reply with { SrcPort = tuple.SrcPort, DstPort = tuple.DstPort };
         }
 
         var conn = new Connection(request.Zone, v6, proto, tuple, reply, icmpType) { NatKind = kind };

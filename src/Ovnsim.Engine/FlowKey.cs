@@ -260,7 +260,8 @@ public static class KeyFields
     /// <summary>Whether <paramref name="a"/> and <paramref name="b"/> agree on the bits of <paramref name="mask"/>.</summary>
     public static bool EqualMasked(in FlowKey a, in FlowKey b, in FlowKey mask) => MaskedKey.EqualMasked(a, b, mask);
 
-    private static FlowKey MaskOf(params KeyField[] fields)
+    /// <summary>A mask with every bit of <paramref name="fields"/> set.</summary>
+    public static FlowKey MaskOf(params KeyField[] fields)
     {
         var m = default(FlowKey);
         foreach (var f in fields)

@@ -39,7 +39,7 @@ public sealed class Simulator : IBridgeSink
     private readonly Dictionary<(ulong Dp, uint Port, UInt128 Ip), BufferedPackets> _buffered = [];
     private readonly List<(ulong Dp, uint Port, UInt128 Ip, bool V6, ulong Mac)> _putMacBindings = [];
     private readonly List<string> _events = [];
-    private readonly List<(long At, ulong Dp, long Port, ulong Mac, uint Ip)> _garps = [];
+    private readonly Queue<(long At, ulong Dp, long Port, ulong Mac, uint Ip)> _garps = new();
     private long? _sendingAt;
 
     /// <summary>Builds br-int for <paramref name="hypervisor"/> from <paramref name="sb"/>.</summary>
@@ -206,7 +206,7 @@ public sealed class Simulator : IBridgeSink
         {
             foreach (var e in ordered)
             {
-                _garps.Add((startMs + offset, e.Dp, e.Port, e.Mac, e.Ip));
+                _garps.Enqueue((startMs + offset, e.Dp, e.Port, e.Mac, e.Ip));
             }
         }
     }
@@ -225,10 +225,9 @@ public sealed class Simulator : IBridgeSink
 
     private void SendAnnouncements(long timeMs)
     {
-        while (_garps.Count > 0 && _garps[0].At <= timeMs)
+        while (_garps.Count > 0 && _garps.Peek().At <= timeMs)
         {
-            var (at, dp, port, mac, ip) = _garps[0];
-            _garps.RemoveAt(0);
+            var (at, dp, port, mac, ip) = _garps.Dequeue();
 
             // A broadcast request for the address, from the address.
             var arp = ArpRequest(0xffff_ffff_ffff, mac, ip, ip);
@@ -499,9 +498,8 @@ public sealed class Simulator : IBridgeSink
     /// </summary>
     private void HandleTcpReset(in FlowKey key, byte[] frame, ReadOnlySpan<byte> nested, bool loopback)
     {
-        int l3 = L3Offset(frame);
         ulong type = KeyFields.DlType.Get64(key);
-        int l4 = type == 0x0800 ? l3 + ((frame[l3] & 0xf) * 4) : l3 + 40;
+        int l4 = L4Offset(frame, type);
         if ((byte)KeyFields.NwProto.Get64(key) != 6 || frame.Length < l4 + 8)
         {
             _events.Add("controller: tcp_reset action on a non-TCP packet");
@@ -535,6 +533,13 @@ public sealed class Simulator : IBridgeSink
         return frame;
     }
 
+    /// <summary>Where an IPv4 (by its header length) or IPv6 (fixed header) frame's transport header starts.</summary>
+    private static int L4Offset(byte[] frame, ulong ethType)
+    {
+        int l3 = L3Offset(frame);
+        return ethType == 0x0800 && frame.Length > l3 ? l3 + ((frame[l3] & 0xf) * 4) : l3 + 40;
+    }
+
     private static int L3Offset(byte[] frame) =>
         frame.Length >= 18 && BinaryPrimitives.ReadUInt16BigEndian(frame.AsSpan(12)) is 0x8100 or 0x88a8 ? 18 : 14;
 
@@ -545,8 +550,7 @@ public sealed class Simulator : IBridgeSink
     private void HandleReject(in FlowKey key, byte[] frame, ReadOnlySpan<byte> nested)
     {
         byte proto = (byte)KeyFields.NwProto.Get64(key);
-        int l3 = L3Offset(frame);
-        int l4 = KeyFields.DlType.Get64(key) == 0x0800 && frame.Length > l3 ? l3 + ((frame[l3] & 0xf) * 4) : l3 + 40;
+        int l4 = L4Offset(frame, KeyFields.DlType.Get64(key));
         bool ignore = proto switch
         {
             6 => frame.Length < l4 + 14 || (frame[l4 + 13] & 0x04) != 0,
