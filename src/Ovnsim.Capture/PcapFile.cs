@@ -6,14 +6,80 @@ namespace Ovnsim.Capture;
 /// <param name="TimestampNs">Nanoseconds since the Unix epoch.</param>
 /// <param name="Data">The bytes captured.</param>
 /// <param name="OriginalLength">The frame's length on the wire.</param>
-public sealed record CapturedPacket(long TimestampNs, byte[] Data, int OriginalLength);
+public sealed record CapturedPacket(long TimestampNs, byte[] Data, int OriginalLength)
+{
+    /// <summary>The capture interface (an index into <see cref="ICaptureReader.Interfaces"/>; 0 in a pcap file).</summary>
+    public int Interface { get; init; }
+}
+
+/// <summary>An interface a capture file describes.</summary>
+/// <param name="Index">Its number in the file, counted across sections.</param>
+/// <param name="Name">Its name (pcapng's <c>if_name</c>), or null.</param>
+/// <param name="LinkType">The link type (1 = Ethernet).</param>
+/// <param name="SnapLength">The most bytes captured per packet (0 = no limit).</param>
+public sealed record CaptureInterface(int Index, string? Name, int LinkType, int SnapLength);
+
+/// <summary>A capture file read as a stream of packets.</summary>
+public interface ICaptureReader : IDisposable
+{
+    /// <summary>The file's name, for messages.</summary>
+    string Name { get; }
+
+    /// <summary>The interfaces described so far (a pcapng file can describe more as it goes).</summary>
+    IReadOnlyList<CaptureInterface> Interfaces { get; }
+
+    /// <summary>The next packet, or null at the end.</summary>
+    /// <exception cref="InvalidDataException">A truncated or corrupt record, named by its number.</exception>
+    CapturedPacket? Next();
+}
+
+/// <summary>Opens capture files of either format, telling them apart by their first bytes.</summary>
+public static class CaptureFile
+{
+    /// <summary>Opens a pcap or pcapng file.</summary>
+    /// <exception cref="InvalidDataException">Neither format.</exception>
+    public static ICaptureReader Open(string path)
+    {
+        var stream = File.OpenRead(path);
+        try
+        {
+            Span<byte> magic = stackalloc byte[4];
+            int got = stream.ReadAtLeast(magic, 4, throwOnEndOfStream: false);
+            stream.Position = 0;
+            if (got == 4 && System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(magic) == 0x0A0D0D0A)
+            {
+                return new PcapngReader(stream, path);
+            }
+
+            return new PcapReader(stream, path);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads every packet of a file (for small files; replays stream instead).</summary>
+    public static List<CapturedPacket> ReadAll(string path)
+    {
+        using var r = Open(path);
+        var list = new List<CapturedPacket>();
+        while (r.Next() is { } p)
+        {
+            list.Add(p);
+        }
+
+        return list;
+    }
+}
 
 /// <summary>
 /// Classic pcap files (the libpcap format): microsecond or nanosecond timestamps, either byte order, read as a stream
 /// one record at a time. A truncated or corrupt record is an error naming it; the records before it have been
 /// returned already.
 /// </summary>
-public sealed class PcapReader : IDisposable
+public sealed class PcapReader : ICaptureReader
 {
     private readonly Stream _stream;
     private readonly string _name;
@@ -47,7 +113,15 @@ public sealed class PcapReader : IDisposable
         {
             throw new InvalidDataException($"{name}: link type {LinkType} is not Ethernet");
         }
+
+        Interfaces = [new CaptureInterface(0, null, LinkType, (int)U32(h[16..]))];
     }
+
+    /// <inheritdoc/>
+    public string Name => _name;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<CaptureInterface> Interfaces { get; }
 
     /// <summary>The link type (1 = Ethernet).</summary>
     public int LinkType { get; }
@@ -68,8 +142,7 @@ public sealed class PcapReader : IDisposable
         return list;
     }
 
-    /// <summary>The next packet, or null at the end.</summary>
-    /// <exception cref="InvalidDataException">A truncated or corrupt record, named by its number.</exception>
+    /// <inheritdoc/>
     public CapturedPacket? Next()
     {
         Span<byte> h = stackalloc byte[16];

@@ -162,6 +162,7 @@ public sealed partial class Bridge
 
         flow.Packets++;
         flow.Bytes += x.Packet.Length;
+        x.Last = flow.Last;
 
         if (flow.LimitDropped)
         {
@@ -197,6 +198,9 @@ public sealed partial class Bridge
         public ClassifierRule<FlowEntry>[] Rules { get; } = rules;
 
         public bool LimitDropped { get; } = limitDropped;
+
+        /// <summary>The pass's last lookup, for a packet nothing comes out for.</summary>
+        public LastLookup Last { get; init; }
 
         public long Packets { get; set; }
 

@@ -32,6 +32,16 @@ public interface IBridgeSink
 public sealed record TraceStep(int Table, OpenFlowFlow? Flow, int Recirculation, FlowKey Key);
 
 /// <summary>
+/// The last table lookup a packet made (of its last pass): where a packet that nothing came out for ended — the flow
+/// whose actions dropped it, or the table that had no flow for it.
+/// </summary>
+/// <param name="Table">The table.</param>
+/// <param name="Flow">The flow hit, or null for a miss.</param>
+/// <param name="Metadata">The packet's metadata (its logical datapath) at the lookup.</param>
+/// <param name="LimitDropped">Whether the packet was dropped for running out of resubmits.</param>
+public readonly record struct LastLookup(int Table, OpenFlowFlow? Flow, ulong Metadata, bool LimitDropped);
+
+/// <summary>
 /// An OpenFlow bridge in the manner of ovs-vswitchd's ofproto-dpif with the userspace datapath: tables of
 /// <see cref="Classifier{T}"/>s (conjunctive matches included), select groups picked by <c>dp_hash</c> exactly as
 /// OVS 3.1 picks them, the actions ovn-controller installs, the connection tracker, and recirculation after
@@ -138,7 +148,11 @@ public sealed partial class Bridge
         RssHash.Set(ref x.Key, Hash5Tuple(x.Key), uint.MaxValue);
         RunPass(x, 0);
         RunRecirculations(x);
+        Last = x.Last;
     }
+
+    /// <summary>The last lookup of the packet <see cref="Receive"/> ran last.</summary>
+    public LastLookup Last { get; private set; }
 
     /// <summary>
     /// A packet-out from the controller (in_port CONTROLLER): <paramref name="actions"/> run on the frame (the
@@ -211,7 +225,7 @@ public sealed partial class Bridge
             FlushMegaflows();
         }
 
-        _megaflows.Insert(x.Input, x.Wc, 0, new Megaflow([.. x.Ops], [.. x.Hits], x.LimitDropped));
+        _megaflows.Insert(x.Input, x.Wc, 0, new Megaflow([.. x.Ops], [.. x.Hits], x.LimitDropped) { Last = x.Last });
     }
 
     private void RunTable(Xlate x, int table)
@@ -220,11 +234,13 @@ public sealed partial class Bridge
         {
             LimitDrops++;
             x.LimitDropped = true;
+            x.Last = x.Last with { LimitDropped = true };
             x.Stop = true;
             return;
         }
 
         var rule = Lookup(x, table);
+        x.Last = new LastLookup(table, rule?.Payload.Flow, KeyFields.Metadata.Get64(x.Key), false);
         Trace?.Add(new TraceStep(table, rule?.Payload.Flow, x.Pass, x.Key));
         if (rule is null)
         {
@@ -887,6 +903,7 @@ public sealed partial class Bridge
         public bool Uncacheable;
         public bool AfterNat;
         public bool LimitDropped;
+        public LastLookup Last;
         public int Base;
         public int Bases;
         public readonly List<MegaflowOp> Ops = [];
@@ -901,6 +918,7 @@ public sealed partial class Bridge
             Stop = false;
             Recording = false;
             Sink = sink;
+            Last = default;
         }
 
         public void BeginRecording()

@@ -82,6 +82,11 @@ public sealed class Simulator : IBridgeSink
     /// </summary>
     public void AddAlias(string alias, string logicalPort) => _aliases[alias] = logicalPort;
 
+    /// <summary>The other names of <paramref name="logicalPort"/>: its interface names (aliases), then its Neutron name.</summary>
+    public IReadOnlyList<string> NamesOf(string logicalPort) =>
+        [.. _aliases.Where(a => a.Value == logicalPort).Select(a => a.Key).Order(StringComparer.Ordinal)
+            .Concat(NeutronNames.Where(n => n.Value == logicalPort).Select(n => n.Key)).Distinct()];
+
     /// <summary>
     /// Names from the chassis's Open_vSwitch database: each interface with an iface-id names its logical port, and
     /// each interface on a provider bridge (ovn-bridge-mappings) names the localnet port of that network.
@@ -120,6 +125,7 @@ public sealed class Simulator : IBridgeSink
     /// <exception cref="ArgumentException">Neither.</exception>
     public string Resolve(string name) =>
         TryResolve(name, out var port) ? port
+        : NeutronNames.TryGetValue(name, out _) ? throw new ArgumentException($"Neutron port name {name} names more than one port on this chassis; use the logical port name")
         : throw new ArgumentException($"no logical port {name} on this chassis (ports here: {string.Join(", ", Ports)})");
 
     /// <summary>As <see cref="Resolve"/>, false when the name is no port on this chassis.</summary>
@@ -127,8 +133,31 @@ public sealed class Simulator : IBridgeSink
     {
         logicalPort = _ofportByName.ContainsKey(name) ? name
             : _aliases.TryGetValue(name, out var p) && _ofportByName.ContainsKey(p) ? p
+            : NeutronNames.TryGetValue(name, out var n) && n is not null ? n
             : null;
         return logicalPort is not null;
+    }
+
+    /// <summary>
+    /// Neutron's names of the ports on this chassis (a port binding's <c>neutron:port_name</c>, copied by northd from
+    /// the logical switch port's external_ids) to their logical ports; a name two ports share maps to null.
+    /// </summary>
+    public IReadOnlyDictionary<string, string?> NeutronNames => _neutronNames ??= BuildNeutronNames();
+
+    private Dictionary<string, string?>? _neutronNames;
+
+    private Dictionary<string, string?> BuildNeutronNames()
+    {
+        var names = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var pb in Southbound.PortBindings)
+        {
+            if (pb.ExternalIds.GetValueOrDefault("neutron:port_name") is { Length: > 0 } name && _ofportByName.ContainsKey(pb.LogicalPort))
+            {
+                names[name] = names.ContainsKey(name) ? null : pb.LogicalPort;
+            }
+        }
+
+        return names;
     }
 
     /// <summary>The OpenFlow port of a logical port (or alias).</summary>
@@ -148,9 +177,39 @@ public sealed class Simulator : IBridgeSink
         SendAnnouncements(timeMs);
         Bridge.Conntrack.NowMs = timeMs;
         Now = timeMs;
+        int before = _outputs.Count;
         Bridge.Receive(frame, port, this);
+        LastFate = _outputs.Count > before ? PacketFate.Forwarded
+            : _packetIns.Count > 0 ? new PacketFate(FateKind.Controller, string.Join(", ", _packetIns.Select(p => OpcodeName(p.Action)).Distinct()))
+            : (_explainer ??= new DropExplainer(Southbound)).Explain(Bridge.Last);
         Settle();
         return [.. _outputs];
+    }
+
+    private DropExplainer? _explainer;
+
+    /// <summary>What became of the packet <see cref="Inject"/> took last: forwarded, handed to ovn-controller, or
+    /// dropped (with the stage and the reason).</summary>
+    public PacketFate LastFate { get; private set; } = PacketFate.Forwarded;
+
+    private static string OpcodeName(ControllerAction action)
+    {
+        int opcode = action.Userdata.Length >= 4 ? (int)BinaryPrimitives.ReadUInt32BigEndian(action.Userdata) : -1;
+        return opcode switch
+        {
+            OpcodeArp => "arp (held for the next hop's MAC)",
+            OpcodePutArp => "put_arp",
+            OpcodeNdNa => "nd_na",
+            OpcodePutNd => "put_nd",
+            OpcodeNdNs => "nd_ns (held for the next hop's MAC)",
+            OpcodeIcmp => "icmp",
+            OpcodeTcpReset => "tcp_reset",
+            OpcodeNdNaRouter => "nd_na_router",
+            OpcodeIcmp4Error => "icmp4_error",
+            OpcodeIcmp6Error => "icmp6_error",
+            OpcodeReject => "reject",
+            _ => $"controller opcode {opcode}",
+        };
     }
 
     private long Now { get; set; }

@@ -1,0 +1,107 @@
+using System.Globalization;
+using Ovnsim.OpenFlow;
+using Ovnsim.Ovsdb.Southbound;
+
+namespace Ovnsim.Engine;
+
+/// <summary>What became of an injected packet.</summary>
+public enum FateKind
+{
+    /// <summary>The pipeline sent it (or copies of it) out of at least one port.</summary>
+    Forwarded,
+
+    /// <summary>Nothing left directly, but the pipeline handed it to ovn-controller (held for ARP/ND, learnt from,
+    /// answered).</summary>
+    Controller,
+
+    /// <summary>Nothing left and ovn-controller got nothing.</summary>
+    Dropped,
+}
+
+/// <summary>
+/// What became of an injected packet, and for one that went nowhere, where: the logical stage (or physical table)
+/// of its last lookup and why — the logical flow whose actions dropped it, or the table that had no flow for it.
+/// </summary>
+/// <param name="Kind">Forwarded, to the controller, or dropped.</param>
+/// <param name="Stage">For a drop, the stage: <c>DATAPATH STAGE (table N)</c>, e.g. <c>router1 lr_in_ip_input
+/// (table 3)</c>, or <c>physical table N</c>; for the controller, the actions it was sent for.</param>
+/// <param name="Reason">For a drop: <c>drop action of a logical flow (priority P, match M)</c>, <c>no flow
+/// matched</c>, …</param>
+public sealed record PacketFate(FateKind Kind, string? Stage = null, string? Reason = null)
+{
+    /// <summary>The fate of a packet that left.</summary>
+    public static PacketFate Forwarded { get; } = new(FateKind.Forwarded);
+}
+
+/// <summary>Names the logical stage and the reason of a drop from the last lookup (<see cref="LastLookup"/>).</summary>
+internal sealed class DropExplainer
+{
+    private readonly Dictionary<uint, LogicalFlow> _byCookie = [];
+    private readonly Dictionary<(bool Router, string Pipeline, long Table), string> _stages = [];
+    private readonly Dictionary<long, (string Name, bool Router)> _datapaths = [];
+
+    public DropExplainer(SouthboundDatabase sb)
+    {
+        foreach (var dp in sb.DatapathBindings)
+        {
+            var ids = dp.ExternalIds;
+            bool router = ids.ContainsKey("logical-router");
+            string name = ids.GetValueOrDefault("name2") ?? ids.GetValueOrDefault("name") ?? dp.Uuid.ToString()[..8];
+            _datapaths[dp.TunnelKey] = (name, router);
+        }
+
+        foreach (var lf in sb.LogicalFlows)
+        {
+            _byCookie.TryAdd(uint.Parse(lf.Uuid.ToString()[..8], NumberStyles.HexNumber, CultureInfo.InvariantCulture), lf);
+            bool router = lf.LogicalDatapath is { } d
+                ? d.ExternalIds.ContainsKey("logical-router")
+                : lf.LogicalDpGroup is { Datapaths: [var first, ..] } && first.ExternalIds.ContainsKey("logical-router");
+            _stages.TryAdd((router, lf.Pipeline, lf.TableId), lf.StageName);
+        }
+    }
+
+    public PacketFate Explain(LastLookup last)
+    {
+        if (last.LimitDropped)
+        {
+            return new PacketFate(FateKind.Dropped, StageOf(last), "too many resubmits (the 4,096 limit of one translation)");
+        }
+
+        if (last.Flow is null)
+        {
+            return new PacketFate(FateKind.Dropped, StageOf(last), "no flow matched");
+        }
+
+        if (last.Flow.Cookie != 0 && _byCookie.TryGetValue(last.Flow.Cookie, out var lf) && IsLogical(last.Table))
+        {
+            string actions = lf.Actions.Trim();
+            string what = actions is "drop;" or "" ? "drop action" : $"last logical flow ran '{actions}'";
+            return new PacketFate(FateKind.Dropped, StageOf(last), $"{what} (priority {lf.Priority}, match ({lf.Match}))");
+        }
+
+        string flowActions = last.Flow.Actions;
+        return new PacketFate(FateKind.Dropped, StageOf(last),
+            flowActions is "drop" or "" ? $"dropped by priority {last.Flow.Priority} flow {last.Flow.MatchText}" : $"last flow ran {flowActions}");
+    }
+
+    private static bool IsLogical(int table) =>
+        table is >= OfTable.LogicalIngress and < OfTable.OutputInit or >= OfTable.LogicalEgress and < OfTable.SaveInport;
+
+    private string StageOf(LastLookup last)
+    {
+        string pipeline = last.Table < OfTable.OutputInit ? "ingress" : "egress";
+        long table = last.Table - (last.Table < OfTable.OutputInit ? OfTable.LogicalIngress : OfTable.LogicalEgress);
+        if (!IsLogical(last.Table))
+        {
+            return $"physical table {last.Table}";
+        }
+
+        if (!_datapaths.TryGetValue((long)last.Metadata, out var dp))
+        {
+            return $"{pipeline} table {table} of datapath {last.Metadata}";
+        }
+
+        string stage = _stages.GetValueOrDefault((dp.Router, pipeline, table)) ?? $"{pipeline} table {table}";
+        return $"{dp.Name} {stage} (table {table})";
+    }
+}
