@@ -10,7 +10,7 @@ using Ovnsim.Ovsdb.Southbound;
 namespace Ovnsim.Cli;
 
 /// <summary>The commands of <c>ovnsim</c>, each printing at the edge what the layers below compute.</summary>
-internal static class Commands
+internal static partial class Commands
 {
     /// <summary><c>ovnsim nb show --nb FILE</c>: what <c>ovn-nbctl show</c> prints.</summary>
     public static int NbShow(CommandLine line, TextWriter stdout, TextWriter stderr)
@@ -112,7 +112,7 @@ internal static class Commands
     }
 
     /// <summary>The SB (from --sb, or northd's from --nb) and the chassis (from --ovs, or the default binding).</summary>
-    private static (SouthboundDatabase Sb, Ovnsim.OpenFlow.Hypervisor Hv, Ovnsim.Ovsdb.OpenVswitch.OpenVswitchDatabase? Ovs) Chassis(
+    internal static (SouthboundDatabase Sb, Ovnsim.OpenFlow.Hypervisor Hv, Ovnsim.Ovsdb.OpenVswitch.OpenVswitchDatabase? Ovs) Chassis(
         CommandLine line, string command, TextWriter stderr)
     {
         SouthboundDatabase sb;
@@ -156,164 +156,6 @@ internal static class Commands
 
         return (sb, Ovnsim.OpenFlow.Hypervisor.Default(sb), null);
     }
-
-    /// <summary>
-    /// <c>ovnsim replay (--nb FILE | --sb FILE) [--ovs FILE] --in PORT=FILE [--in PORT=FILE …] --out DIR
-    /// [--no-megaflows]</c>: injects the packets of the pcap files on the logical ports (or interface names from
-    /// --ovs), in timestamp order across files, with conntrack, MAC bindings and held packets carried from packet to
-    /// packet; writes one pcap per logical port with what left it, and conntrack.txt and mac-bindings.txt with the
-    /// state at the end.
-    /// </summary>
-    public static int Replay(CommandLine line, TextWriter stdout, TextWriter stderr)
-    {
-        string outDir = line.Require("--out", "replay");
-        Directory.CreateDirectory(outDir);
-        var writers = new Dictionary<string, Ovnsim.Capture.PcapWriter>(StringComparer.Ordinal);
-        var inCount = new Dictionary<string, int>(StringComparer.Ordinal);
-        var outCount = new Dictionary<string, int>(StringComparer.Ordinal);
-        Ovnsim.Engine.Simulator sim;
-        int injected;
-        try
-        {
-            (sim, injected) = RunPackets(line, "replay", stderr, start: sim =>
-            {
-                foreach (string p in sim.Ports)
-                {
-                    writers[p] = Ovnsim.Capture.PcapWriter.Create(Path.Combine(outDir, SafeName(p) + ".pcap"));
-                }
-            }, each: (sim, port, time, outputs) =>
-            {
-                if (port is not null)
-                {
-                    inCount[port] = inCount.GetValueOrDefault(port) + 1;
-                }
-
-                foreach (var o in outputs)
-                {
-                    outCount[o.Port] = outCount.GetValueOrDefault(o.Port) + 1;
-                    if (writers.TryGetValue(o.Port, out var w))
-                    {
-                        w.Write(o.AtMs is { } ms ? ms * 1_000_000 : time, o.Frame);
-                    }
-                }
-
-                foreach (string e in sim.Events)
-                {
-                    stdout.WriteLine($"  {e}");
-                }
-            });
-        }
-        finally
-        {
-            foreach (var w in writers.Values)
-            {
-                w.Dispose();
-            }
-        }
-
-        File.WriteAllLines(Path.Combine(outDir, "conntrack.txt"), sim.Bridge.Conntrack.Dump());
-        File.WriteAllLines(Path.Combine(outDir, "mac-bindings.txt"),
-            sim.Southbound.MacBindings.Select(m => $"{m.LogicalPort} {m.Ip} {m.Mac}"));
-        stdout.WriteLine($"replayed {injected} packets; outputs in {outDir}");
-        foreach (string port in sim.Ports)
-        {
-            stdout.WriteLine($"  {port}: in {inCount.GetValueOrDefault(port)}, out {outCount.GetValueOrDefault(port)}");
-        }
-
-        if (sim.Bridge.UseMegaflows)
-        {
-            stdout.WriteLine($"  megaflows: {sim.Bridge.MegaflowHits} passes replayed from the cache, {sim.Bridge.MegaflowMisses} translated, "
-                + $"{sim.Bridge.MegaflowCount} cached under {sim.Bridge.MegaflowMasks} masks");
-        }
-
-        return 0;
-    }
-
-    /// <summary>
-    /// <c>ovnsim conntrack (--nb FILE | --sb FILE) [--ovs FILE] --in PORT=FILE [--in PORT=FILE …] [--zone N]</c>:
-    /// replays the packets as <c>replay</c> does and prints the connection tracker's entries as
-    /// <c>ovs-appctl dpctl/dump-conntrack [zone=N]</c> prints them.
-    /// </summary>
-    public static int Conntrack(CommandLine line, TextWriter stdout, TextWriter stderr)
-    {
-        ushort? zone = line.Get("--zone") is { } z
-            ? ushort.TryParse(z, out ushort n) ? n : throw new UsageException($"--zone {z}: expected a zone number (0-65535)")
-            : null;
-        var (sim, _) = RunPackets(line, "conntrack", stderr, start: _ => { }, each: (_, _, _, _) => { });
-        foreach (string entry in sim.Bridge.Conntrack.Dump(zone))
-        {
-            stdout.WriteLine(entry);
-        }
-
-        return 0;
-    }
-
-    /// <summary>
-    /// The packets of every --in PORT=FILE, injected in timestamp order (then file, then position) into a simulator
-    /// of the chassis; <paramref name="start"/> sees the simulator before the first packet, <paramref name="each"/>
-    /// every packet's port, time (ns) and outputs. With --garps, ovn-controller's gratuitous ARPs for NAT addresses
-    /// start with the first packet, and those due after the last one come last (with a null port).
-    /// </summary>
-    private static (Ovnsim.Engine.Simulator Sim, int Injected) RunPackets(CommandLine line, string command, TextWriter stderr,
-        Action<Ovnsim.Engine.Simulator> start, Action<Ovnsim.Engine.Simulator, string?, long, IReadOnlyList<Ovnsim.Engine.OutputPacket>> each)
-    {
-        var inputs = line.GetAll("--in").ToList();
-        if (inputs.Count == 0)
-        {
-            throw new UsageException($"'{command}' needs at least one --in PORT=FILE");
-        }
-
-        var (sb, hv, ovs) = Chassis(line, command, stderr);
-        var sim = new Ovnsim.Engine.Simulator(sb, hv);
-        sim.Bridge.UseMegaflows = !line.Has("--no-megaflows");
-        foreach (string warning in sim.Warnings)
-        {
-            stderr.WriteLine($"ovnsim: {warning}");
-        }
-
-        if (ovs is not null)
-        {
-            sim.AddAliases(ovs);
-        }
-
-        var packets = new List<(long Time, int File, int Index, string Port, byte[] Data)>();
-        for (int f = 0; f < inputs.Count; f++)
-        {
-            int eq = inputs[f].IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0)
-            {
-                throw new UsageException($"--in {inputs[f]}: expected PORT=FILE");
-            }
-
-            string port = sim.Resolve(inputs[f][..eq]);
-            int i = 0;
-            foreach (var p in Ovnsim.Capture.PcapReader.ReadAll(inputs[f][(eq + 1)..]))
-            {
-                packets.Add((p.TimestampNs, f, i++, port, p.Data));
-            }
-        }
-
-        start(sim);
-        var ordered = packets.OrderBy(p => p.Time).ThenBy(p => p.File).ThenBy(p => p.Index).ToList();
-        if (line.Has("--garps") && ordered.Count > 0)
-        {
-            sim.AnnounceNatAddresses(ordered[0].Time / 1_000_000);
-        }
-
-        foreach (var p in ordered)
-        {
-            each(sim, p.Port, p.Time, sim.Inject(p.Port, p.Data, p.Time / 1_000_000));
-        }
-
-        if (line.Has("--garps"))
-        {
-            each(sim, null, 0, sim.AdvanceTo(long.MaxValue));
-        }
-
-        return (sim, packets.Count);
-    }
-
-    private static string SafeName(string port) => string.Concat(port.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));
 
     /// <summary>
     /// <c>ovnsim bench classifier --rules N --priorities P --subtables S --lookups L</c>: OVS's

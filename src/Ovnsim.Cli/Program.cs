@@ -14,11 +14,15 @@ internal static class Program
     /// <summary>Exit status for a usage error (bad command line).</summary>
     public const int UsageError = 2;
 
-    private static readonly HashSet<string> Valued = new(StringComparer.Ordinal) { "--nb", "--sb", "--ovs", "--db", "--in", "--out", "--zone" };
+    private static readonly HashSet<string> Valued = new(StringComparer.Ordinal) { "--nb", "--sb", "--ovs", "--db", "--in", "--out", "--zone", "--pcapng", "--expect", "--garps-before" };
     private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--help", "--no-stats", "--names", "--no-megaflows", "--garps" };
     private static readonly HashSet<string> BenchValued = new(StringComparer.Ordinal) { "--rules", "--priorities", "--subtables", "--lookups" };
 
-    public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        Commands.ProgressTo = Console.IsErrorRedirected ? null : Console.Error;
+        return Run(args, Console.Out, Console.Error);
+    }
 
     /// <summary>Runs one command line, writing to the given streams; returns the exit status.</summary>
     public static int Run(IReadOnlyList<string> args, TextWriter stdout, TextWriter stderr)

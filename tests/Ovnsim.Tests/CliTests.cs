@@ -312,4 +312,125 @@ public sealed class CliTests
         Assert.Equal(1, code);
         Assert.Contains("no logical port nosuchport", stderr, StringComparison.Ordinal);
     }
+
+    private static (int Code, string Stdout, string Stderr) InTempDir(Func<string, (int, string, string)> run)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), $"ovnsim-replay-{Guid.NewGuid():N}");
+        try
+        {
+            return run(dir);
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, true);
+            }
+        }
+    }
+
+    [Fact]
+    public void Replay_reproduces_the_seed_reference_through_expect()
+    {
+        // all-IFACE-tx.pcap: everything real OVS sent on each interface, start-up announcements included (ovn-controller
+        // had started well before the first injection, hence --garps-before 60).
+        var (code, stdout, stderr) = InTempDir(dir => Run([.. new[] { "replay", "--sb", TestData.Seed("sb.db"), "--ovs", TestData.Seed("conf.db"),
+            "--out", dir, "--garps-before", "60", "--expect", TestData.Seed("pcap") }, .. SeedInputs()]));
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("expect: every compared port sent exactly the expected packets", stdout, StringComparison.Ordinal);
+        Assert.Equal(3, stdout.Split('\n').Count(l => l.StartsWith("  expect: ", StringComparison.Ordinal) && l.Contains(" against ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Replay_expect_reports_each_difference_decoded_and_exits_3()
+    {
+        string expectDir = Path.Combine(Path.GetTempPath(), $"ovnsim-expect-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(expectDir);
+        try
+        {
+            foreach (string f in Directory.GetFiles(TestData.Seed("pcap"), "all-*-tx.pcap"))
+            {
+                File.Copy(f, Path.Combine(expectDir, Path.GetFileName(f)));
+            }
+
+            // vm2p's second frame (the ACK) with one TTL less.
+            string vm2p = Path.Combine(expectDir, "all-vm2p-tx.pcap");
+            byte[] bytes = File.ReadAllBytes(vm2p);
+            int second = 24 + 16 + 54 + 16;
+            bytes[second + 14 + 8]--;
+            File.WriteAllBytes(vm2p, bytes);
+
+            // Without the start-up announcements the provider port misses the ten of them.
+            var (code, stdout, _) = InTempDir(dir => Run([.. new[] { "replay", "--sb", TestData.Seed("sb.db"), "--ovs", TestData.Seed("conf.db"),
+                "--out", dir, "--expect", expectDir }, .. SeedInputs()]));
+            Assert.Equal(3, code);
+            Assert.Contains("7c9d2e4f-1a3b-4c5d-8e6f-9a0b1c2d3e72 packet 2: differs", stdout, StringComparison.Ordinal);
+            Assert.Contains("ip.ttl: expected 62, got 63", stdout, StringComparison.Ordinal);
+            Assert.Contains("expected but not sent: fa:16:3e:f7:37:0b > ff:ff:ff:ff:ff:ff, ARP who-has 172.24.4.20 tell 172.24.4.20", stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(expectDir, true);
+        }
+    }
+
+    [Fact]
+    public void Replay_takes_a_pcapng_whose_interfaces_name_the_ports_and_writes_everything_to_one_pcapng()
+    {
+        var (code, stdout, stderr) = InTempDir(dir =>
+        {
+            string all = Path.Combine(dir, "all.pcapng");
+            Directory.CreateDirectory(dir);
+            var r = Run("replay", "--sb", TestData.Seed("sb.db"), "--ovs", TestData.Seed("conf.db"), "--out", dir, "--pcapng", all,
+                "--in", TestData.Path("capture", "seed-inputs.pcapng"), "--expect", TestData.Seed("pcap"), "--garps-before", "60");
+
+            // One interface per port; the 7 inputs inbound, the 17 frames that left outbound (10 announcements among them).
+            using var reader = Ovnsim.Capture.CaptureFile.Open(all);
+            int n = 0;
+            while (reader.Next() is not null)
+            {
+                n++;
+            }
+
+            Assert.Equal(7 + 17, n);
+            Assert.Contains("7c9d2e4f-1a3b-4c5d-8e6f-9a0b1c2d3e72", reader.Interfaces.Select(i => i.Name));
+            return r;
+        });
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("expect: every compared port sent exactly the expected packets", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Replay_knows_ports_by_their_neutron_names_and_counts_drops_by_stage_and_reason()
+    {
+        // A frame from a multicast source MAC, which the switch's port security drops first thing.
+        byte[] pcap = File.ReadAllBytes(TestData.Seed("pcap/in-02-syn-2222.pcap"));
+        pcap[24 + 16 + 6] |= 1;
+        string bad = TestData.Scratch(pcap, "mcast-src.pcap");
+
+        // No --ovs: vm2p is the Neutron name (neutron:port_name) of 7c9d2e4f-…, provnet-c0458a6d-… the localnet port.
+        var (code, stdout, stderr) = InTempDir(dir => Run("replay", "--sb", TestData.Seed("sb.db"), "--out", dir,
+            "--in", $"provnet-c0458a6d-2f1e-4d3c-b2a1-9f8e7d6c5b43={bad}",
+            "--in", $"vm2p={TestData.Seed("pcap/in-03-synack-from-vm2.pcap")}"));
+        Assert.True(code == 0, stderr);
+        Assert.Matches(@"provnet-c0458a6d-2f1e-4d3c-b2a1-9f8e7d6c5b43 +1 +\d+ +1 +0", stdout);
+        Assert.Matches(@"7c9d2e4f-1a3b-4c5d-8e6f-9a0b1c2d3e72 \(vm2p\) +1 +0 +0 +1", stdout);
+        Assert.Contains("1  public ls_in_check_port_sec (table 0): drop action (priority 100, match (eth.src[40]))", stdout, StringComparison.Ordinal);
+        Assert.Contains("1  arp (held for the next hop's MAC)", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Replay_of_a_pcap_without_a_port_or_a_corrupt_input_is_a_clear_error()
+    {
+        var (code, _, stderr) = InTempDir(dir => Run("replay", "--sb", TestData.Seed("sb.db"), "--out", dir, "--in", TestData.Seed("pcap/in-01-arp-req-fip.pcap")));
+        Assert.Equal(1, code);
+        Assert.Contains("a pcap file has no interface names; say its port as PORT=", stderr, StringComparison.Ordinal);
+
+        byte[] whole = File.ReadAllBytes(TestData.Path("capture", "seed-inputs.pcapng"));
+        string cut = TestData.Scratch(whole[..^10], "cut.pcapng");
+        var (code2, stdout2, stderr2) = InTempDir(dir => Run("replay", "--sb", TestData.Seed("sb.db"), "--ovs", TestData.Seed("conf.db"), "--out", dir, "--in", cut));
+        Assert.Equal(1, code2);
+        Assert.Matches(@"cut\.pcapng: block \d+ \(offset \d+\): truncated block", stderr2);
+        Assert.Contains("replayed 6 packets", stdout2, StringComparison.Ordinal);
+    }
 }
