@@ -230,7 +230,7 @@ internal static partial class Commands
     /// command file, shows the topology and the port-forwarding balancer, and the logical flows ovn-northd makes of
     /// it; the packet replay joins it as the engine lands.
     /// </summary>
-    public static int Demo(TextWriter stdout)
+    public static int Demo(CommandLine line, TextWriter stdout)
     {
         string script = ReadResource("seed/seed.nbctl");
         var nb = NbctlScript.Run(script, "seed.nbctl");
@@ -314,7 +314,7 @@ internal static partial class Commands
         stdout.WriteLine();
         stdout.WriteLine("   All of them: ovnsim openflow --nb src/Ovnsim.Cli/Scenarios/seed/seed.nbctl --no-stats");
         stdout.WriteLine();
-        stdout.WriteLine("Packets: ovnsim replay --nb FILE --in PORT=FILE.pcap --out DIR runs pcaps through this br-int (the demo's own packet steps arrive with the packets issue).");
+        DemoPackets(sb, hv, line.Get("--out") ?? "ovnsim-demo-output", stdout);
         return 0;
     }
 
@@ -325,6 +325,10 @@ internal static partial class Commands
             stderr.WriteLine($"ovnsim: warning: {warning}");
         }
     }
+
+    private static Stream OpenResource(string name) =>
+        Assembly.GetExecutingAssembly().GetManifestResourceStream(name)
+        ?? throw new InvalidOperationException($"resource {name} is missing from the program");
 
     private static string ReadResource(string name)
     {

@@ -43,7 +43,7 @@ internal static class Program
                 ["lflows"] => Commands.Lflows(line, stdout, stderr),
                 ["openflow"] => Commands.OpenFlow(line, stdout, stderr),
                 ["groups"] => Commands.Groups(line, stdout, stderr),
-                ["demo"] => Commands.Demo(stdout),
+                ["demo"] => Commands.Demo(line, stdout),
                 ["replay"] => Commands.Replay(line, stdout, stderr),
                 ["conntrack"] => Commands.Conntrack(line, stdout, stderr),
                 ["bench", "classifier"] => Commands.BenchClassifier(line, stdout),

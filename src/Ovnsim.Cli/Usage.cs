@@ -9,7 +9,9 @@ internal static class Usage
         usage: ovnsim COMMAND [OPTIONS]
 
         commands:
-          demo                    run the built-in seed scenario (Neutron floating-IP port forwarding)
+          demo [--out DIR]        run the built-in seed scenario (Neutron floating-IP port forwarding): the
+                                  topology, its flows, then its seven packets step by step (packet in, logical
+                                  path, packets out, conntrack); output pcaps in DIR (./ovnsim-demo-output)
           nb show --nb FILE       print what 'ovn-nbctl show' prints for an NB database
           lflows --nb FILE [--sb FILE]
                                   compile the NB database as ovn-northd 23.03 does and print what
@@ -22,15 +24,22 @@ internal static class Usage
                                   name, as 'ovs-ofctl --names' shows them)
           groups (--sb FILE | --nb FILE [--sb FILE]) [--ovs FILE]
                                   the select groups of that translation, as 'ovs-ofctl dump-groups br-int'
-          replay (--nb FILE | --sb FILE) [--ovs FILE] --in PORT=FILE [--in PORT=FILE ...] --out DIR
-                 [--no-megaflows] [--garps]
-                                  inject the packets of pcap files on logical ports (or --ovs interface names)
-                                  in timestamp order, with conntrack, MAC bindings and held packets carried
-                                  along; write one pcap per port with what left it, conntrack.txt and
-                                  mac-bindings.txt (--no-megaflows: translate every packet, no cache;
-                                  --garps: ovn-controller's gratuitous ARPs for NAT addresses, from the first
-                                  packet's time on, at +0, 2, 6, 14 and 30 s)
-          conntrack (--nb FILE | --sb FILE) [--ovs FILE] --in PORT=FILE [...] [--zone N]
+          replay (--nb FILE | --sb FILE) [--ovs FILE] --in [PORT=]FILE [--in ...] --out DIR
+                 [--pcapng FILE] [--expect DIR] [--no-megaflows] [--garps | --garps-before SECONDS]
+                                  inject the packets of pcap/pcapng files in timestamp order across files
+                                  (streamed), with conntrack, MAC bindings and held packets carried along. PORT
+                                  is a logical port, an --ovs interface name or a Neutron port name; a pcapng
+                                  without PORT= names each packet's port by its interface name. Writes one pcap
+                                  per port with what left it, conntrack.txt and mac-bindings.txt, and prints
+                                  packets in/out/dropped per port and drops by logical stage and reason.
+                                  --pcapng: everything, in and out, in one file (an interface per port)
+                                  --expect: compare each port's frames with DIR's PORT.pcap[ng] (or
+                                    all-PORT-tx.pcap, tx-PORT.pcap), packet by packet; exit 3 on differences
+                                  --no-megaflows: translate every packet, no cache
+                                  --garps: ovn-controller's gratuitous ARPs for NAT addresses from the first
+                                    packet on (+0, 2, 6, 14, 30 s); --garps-before S: as if ovn-controller had
+                                    started S seconds before the first packet
+          conntrack (--nb FILE | --sb FILE) [--ovs FILE] --in [PORT=]FILE [...] [--zone N]
                                   replay as above and print the connection tracker as
                                   'ovs-appctl dpctl/dump-conntrack [zone=N]' prints it
           bench classifier [--rules N] [--priorities P] [--subtables S] [--lookups L]
@@ -46,7 +55,8 @@ internal static class Usage
                        for its localnet ports, then its VIFs, each in name order
           --db FILE    any database file
 
-        exit status: 0 done, 1 bad input (the message names the file and where), 2 bad command line
+        exit status: 0 done, 1 bad input (the message names the file and where), 2 bad command line,
+                     3 replay --expect found differences (what the packets did is otherwise no error)
 
         """;
 }

@@ -33,7 +33,21 @@ public sealed record PacketFate(FateKind Kind, string? Stage = null, string? Rea
     public static PacketFate Forwarded { get; } = new(FateKind.Forwarded);
 }
 
-/// <summary>Names the logical stage and the reason of a drop from the last lookup (<see cref="LastLookup"/>).</summary>
+/// <summary>One logical flow a packet went through: a step of its logical path.</summary>
+/// <param name="Pass">Which pass (0, then 1, 2 … after each recirculation).</param>
+/// <param name="Datapath">The logical datapath's name (Neutron's name2 when there is one).</param>
+/// <param name="Pipeline"><c>ingress</c> or <c>egress</c>.</param>
+/// <param name="Table">The logical table.</param>
+/// <param name="Stage">The stage (<c>lr_in_dnat</c>, …).</param>
+/// <param name="Priority">The logical flow's priority.</param>
+/// <param name="Match">Its match.</param>
+/// <param name="Actions">Its actions.</param>
+public sealed record PathStep(int Pass, string Datapath, string Pipeline, long Table, string Stage, long Priority, string Match, string Actions);
+
+/// <summary>
+/// Logical names for what the bridge did: the logical stage and the reason of a drop from the last lookup
+/// (<see cref="LastLookup"/>), and the logical flows of a trace.
+/// </summary>
 internal sealed class DropExplainer
 {
     private readonly Dictionary<uint, LogicalFlow> _byCookie = [];
@@ -82,6 +96,25 @@ internal sealed class DropExplainer
         string flowActions = last.Flow.Actions;
         return new PacketFate(FateKind.Dropped, StageOf(last),
             flowActions is "drop" or "" ? $"dropped by priority {last.Flow.Priority} flow {last.Flow.MatchText}" : $"last flow ran {flowActions}");
+    }
+
+    /// <summary>The logical flows of a trace, in order (OpenFlow flows of no logical flow left out).</summary>
+    public List<PathStep> Path(IEnumerable<TraceStep> trace)
+    {
+        var path = new List<PathStep>();
+        foreach (var step in trace)
+        {
+            if (step.Flow is not { Cookie: not 0 } flow || !IsLogical(step.Table) || !_byCookie.TryGetValue(flow.Cookie, out var lf))
+            {
+                continue;
+            }
+
+            ulong md = KeyFields.Metadata.Get64(step.Key);
+            string dp = _datapaths.TryGetValue((long)md, out var d) ? d.Name : $"datapath {md}";
+            path.Add(new PathStep(step.Recirculation, dp, lf.Pipeline, lf.TableId, lf.StageName, lf.Priority, lf.Match, lf.Actions));
+        }
+
+        return path;
     }
 
     private static bool IsLogical(int table) =>

@@ -178,7 +178,26 @@ public sealed class Simulator : IBridgeSink
         Bridge.Conntrack.NowMs = timeMs;
         Now = timeMs;
         int before = _outputs.Count;
-        Bridge.Receive(frame, port, this);
+        var trace = RecordPath ? new List<TraceStep>() : null;
+        if (trace is null)
+        {
+            Bridge.Receive(frame, port, this);
+        }
+        else
+        {
+            var saved = Bridge.Trace;
+            Bridge.Trace = trace;
+            try
+            {
+                Bridge.Receive(frame, port, this);
+            }
+            finally
+            {
+                Bridge.Trace = saved;
+            }
+        }
+
+        LastPath = trace is null ? [] : (_explainer ??= new DropExplainer(Southbound)).Path(trace);
         LastFate = _outputs.Count > before ? PacketFate.Forwarded
             : _packetIns.Count > 0 ? new PacketFate(FateKind.Controller, string.Join(", ", _packetIns.Select(p => OpcodeName(p.Action)).Distinct()))
             : (_explainer ??= new DropExplainer(Southbound)).Explain(Bridge.Last);
@@ -187,6 +206,14 @@ public sealed class Simulator : IBridgeSink
     }
 
     private DropExplainer? _explainer;
+
+    /// <summary>Whether <see cref="Inject"/> records the logical flows each packet goes through (<see cref="LastPath"/>);
+    /// a traced packet is translated through the tables, not replayed from the megaflow cache.</summary>
+    public bool RecordPath { get; set; }
+
+    /// <summary>With <see cref="RecordPath"/>, the logical flows the packet <see cref="Inject"/> took last went
+    /// through (not those of held packets it released, or of what ovn-controller sent).</summary>
+    public IReadOnlyList<PathStep> LastPath { get; private set; } = [];
 
     /// <summary>What became of the packet <see cref="Inject"/> took last: forwarded, handed to ovn-controller, or
     /// dropped (with the stage and the reason).</summary>

@@ -57,9 +57,33 @@ public sealed class CliTests
     [Fact]
     public void Demo_runs_without_arguments_and_shows_the_port_forwarding()
     {
-        var (code, stdout, stderr) = Run("demo");
+        string outDir = Path.Combine(Path.GetTempPath(), $"ovnsim-demo-{Guid.NewGuid():N}");
+        var (code, stdout, stderr) = Run("demo", "--out", outDir);
         Assert.Equal(0, code);
         Assert.Empty(stderr);
+
+        // The seven packets, step by step: what went in, the logical flows that did something, what came out, conntrack.
+        Assert.Contains("Step 02-syn-2222: TCP SYN 172.24.4.1:40000 -> 172.24.4.111:2222", stdout, StringComparison.Ordinal);
+        Assert.Contains("lr_in_dnat (120): ct_lb_mark(backends=10.0.0.12:22);", stdout, StringComparison.Ordinal);
+        Assert.Contains("out vm2p: fa:16:3e:d3:8c:20 > fa:16:3e:b0:3f:bf, 172.24.4.1.40000 > 10.0.0.12.22: Flags [S], seq 1000, ack 0, ttl 63", stdout, StringComparison.Ordinal);
+        Assert.Contains("to ovn-controller: arp (held for the next hop's MAC)", stdout, StringComparison.Ordinal);
+        Assert.Contains("mark=2,protoinfo=(state=ESTABLISHED)", stdout, StringComparison.Ordinal);
+
+        // Its pcaps hold, port by port, exactly what real OVS sent in the reference run's seven steps.
+        try
+        {
+            foreach (var (iface, file) in new[] { ("vm2p", "vm2p.pcap"), ("vm1p", "vm1p.pcap"), ("provnet", "provnet-c0458a6d-2f1e-4d3c-b2a1-9f8e7d6c5b43.pcap") })
+            {
+                var expected = SeedReplayTests.Steps().Select(s => TestData.Seed($"pcap/out-{s.Name}-{iface}-tx.pcap")).Where(File.Exists)
+                    .SelectMany(f => Ovnsim.Capture.PcapReader.ReadAll(f)).Select(p => Convert.ToHexString(p.Data));
+                Assert.Equal(expected, Ovnsim.Capture.PcapReader.ReadAll(Path.Combine(outDir, file)).Select(p => Convert.ToHexString(p.Data)));
+            }
+        }
+        finally
+        {
+            Directory.Delete(outDir, true);
+        }
+
         Assert.Contains("172.24.4.111:2222", stdout, StringComparison.Ordinal);
         Assert.Contains("10.0.0.12:22", stdout, StringComparison.Ordinal);
         Assert.Contains("switch ", stdout, StringComparison.Ordinal);
