@@ -13,7 +13,7 @@ internal sealed class CommandLine
     private readonly List<(string Name, string Value)> _repeated = [];
 
     /// <summary>Options that may be given more than once.</summary>
-    private static readonly HashSet<string> Repeatable = new(StringComparer.Ordinal) { "--in" };
+    private static readonly HashSet<string> Repeatable = new(StringComparer.Ordinal) { "--in", "--port" };
 
     private CommandLine(List<string> words) => Words = words;
 

@@ -14,7 +14,7 @@ internal static class Program
     /// <summary>Exit status for a usage error (bad command line).</summary>
     public const int UsageError = 2;
 
-    private static readonly HashSet<string> Valued = new(StringComparer.Ordinal) { "--nb", "--sb", "--ovs", "--db", "--in", "--out", "--zone", "--pcapng", "--expect", "--garps-before" };
+    private static readonly HashSet<string> Valued = new(StringComparer.Ordinal) { "--nb", "--sb", "--ovs", "--db", "--in", "--out", "--zone", "--pcapng", "--expect", "--garps-before", "--port" };
     private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--help", "--no-stats", "--names", "--no-megaflows", "--garps" };
     private static readonly HashSet<string> BenchValued = new(StringComparer.Ordinal) { "--rules", "--priorities", "--subtables", "--lookups" };
 
@@ -46,6 +46,7 @@ internal static class Program
                 ["demo"] => Commands.Demo(line, stdout),
                 ["replay"] => Commands.Replay(line, stdout, stderr),
                 ["conntrack"] => Commands.Conntrack(line, stdout, stderr),
+                ["run"] => Commands.Run(line, stdout, stderr),
                 ["bench", "classifier"] => Commands.BenchClassifier(line, stdout),
                 _ => throw new UsageException($"unknown command '{string.Join(' ', line.Words)}' (try 'ovnsim --help')"),
             };

@@ -42,6 +42,12 @@ internal static class Usage
           conntrack (--nb FILE | --sb FILE) [--ovs FILE] --in [PORT=]FILE [...] [--zone N]
                                   replay as above and print the connection tracker as
                                   'ovs-appctl dpctl/dump-conntrack [zone=N]' prints it
+          run (--nb FILE | --sb FILE) [--ovs FILE] --port PORT=tap:NAME|if:NAME [--port ...]
+              [--no-megaflows] [--garps]
+                                  attach logical ports to Linux TAP devices (created; needs CAP_NET_ADMIN) or
+                                  to existing interfaces (libpcap; Debian's libpcap0.8) and forward between
+                                  them through the simulated topology until Ctrl-C or SIGTERM, then print
+                                  the summary replay prints (--garps: ovn-controller's gratuitous ARPs)
           bench classifier [--rules N] [--priorities P] [--subtables S] [--lookups L]
                                   OVS's 'test-classifier benchmark' workload on ovnsim's classifier
           db summary --db FILE    load any OVSDB file (NB, SB, Open_vSwitch) and list its tables and row counts

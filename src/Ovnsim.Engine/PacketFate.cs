@@ -126,7 +126,17 @@ internal sealed class DropExplainer
         long table = last.Table - (last.Table < OfTable.OutputInit ? OfTable.LogicalIngress : OfTable.LogicalEgress);
         if (!IsLogical(last.Table))
         {
-            return $"physical table {last.Table}";
+            return last.Table switch
+            {
+                OfTable.PhysicalToLogical => "physical table 0 (physical-to-logical: in_port and VLAN to logical port)",
+                OfTable.OutputInit or OfTable.OutputLargePktProcess => $"physical table {last.Table} (output: large packet check)",
+                OfTable.RemoteOutput => "physical table 39 (output to other chassis)",
+                OfTable.LocalOutput => "physical table 40 (output to this chassis)",
+                OfTable.CheckLoopback => "physical table 41 (loopback check: no output back to the input port)",
+                OfTable.SaveInport => "physical table 64 (egress to ingress loopback)",
+                OfTable.LogToPhy => "physical table 65 (logical-to-physical: logical port to OpenFlow port)",
+                _ => $"physical table {last.Table}",
+            };
         }
 
         if (!_datapaths.TryGetValue((long)last.Metadata, out var dp))

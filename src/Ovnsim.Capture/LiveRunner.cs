@@ -1,0 +1,125 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Ovnsim.Engine;
+
+namespace Ovnsim.Capture;
+
+/// <summary>
+/// Runs a <see cref="Simulator"/> between live ports: every frame that arrives on a port's device is injected on its
+/// logical port (one at a time, in arrival order, on the caller's thread), and every frame that leaves a logical port
+/// is sent out of its device. Simulated time is the wall clock, so conntrack timeouts and held packets age as they
+/// would on a real chassis. Counts what it did as a replay does (<see cref="Summary"/>).
+/// </summary>
+public sealed class LiveRunner : IDisposable
+{
+    private readonly Simulator _sim;
+    private readonly Dictionary<string, ILivePort> _ports = new(StringComparer.Ordinal);
+    private readonly BlockingCollection<(string Port, byte[] Frame)> _arrivals = new(new ConcurrentQueue<(string, byte[])>(), 65_536);
+    private readonly long _epochMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    /// <summary>A runner for <paramref name="sim"/>.</summary>
+    public LiveRunner(Simulator sim) => _sim = sim;
+
+    /// <summary>What has gone through so far.</summary>
+    public ReplaySummary Summary { get; } = new();
+
+    /// <summary>Frames dropped because the input queue was full (the simulator fell behind).</summary>
+    public long Overruns => Interlocked.Read(ref _overruns);
+
+    private long _overruns;
+
+    /// <summary>Attaches <paramref name="device"/> to <paramref name="port"/> (a logical port or any name the simulator knows).</summary>
+    /// <exception cref="ArgumentException">No such port, or the port has a device already.</exception>
+    public void Attach(string port, ILivePort device)
+    {
+        string logical = _sim.Resolve(port);
+        if (!_ports.TryAdd(logical, device))
+        {
+            throw new ArgumentException($"--port {port}: {logical} already has {_ports[logical].Description}");
+        }
+
+        Summary.Port(logical);
+    }
+
+    /// <summary>The current simulated time: the wall clock in ms since the Unix epoch, monotonic.</summary>
+    public long NowMs => _epochMs + _clock.ElapsedMilliseconds;
+
+    /// <summary>
+    /// Runs until <paramref name="stop"/> is cancelled. With <paramref name="garps"/>, ovn-controller's gratuitous ARPs
+    /// for NAT addresses go out from the start, on their schedule.
+    /// </summary>
+    public void Run(CancellationToken stop, bool garps = false, Action<ReplayStep>? each = null)
+    {
+        foreach (var p in _sim.Ports)
+        {
+            Summary.Port(p);
+        }
+
+        foreach (var (port, device) in _ports)
+        {
+            device.Start(frame =>
+            {
+                if (!_arrivals.TryAdd((port, frame)))
+                {
+                    Interlocked.Increment(ref _overruns);
+                }
+            });
+        }
+
+        if (garps)
+        {
+            _sim.AnnounceNatAddresses(NowMs);
+        }
+
+        while (!stop.IsCancellationRequested)
+        {
+            ReplayStep step;
+            try
+            {
+                if (_arrivals.TryTake(out var arrival, 100, stop))
+                {
+                    long now = NowMs;
+                    var outputs = _sim.Inject(arrival.Port, arrival.Frame, now);
+                    step = new ReplayStep(arrival.Port, now * 1_000_000, arrival.Frame, outputs, _sim.LastFate);
+                }
+                else
+                {
+                    var outputs = _sim.AdvanceTo(NowMs);
+                    if (outputs.Count == 0)
+                    {
+                        continue;
+                    }
+
+                    step = new ReplayStep(null, NowMs * 1_000_000, null, outputs, null);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            foreach (var o in step.Outputs)
+            {
+                if (_ports.TryGetValue(o.Port, out var device))
+                {
+                    device.Send(o.Frame);
+                }
+            }
+
+            Summary.Add(step);
+            each?.Invoke(step);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var device in _ports.Values)
+        {
+            device.Dispose();
+        }
+
+        _arrivals.Dispose();
+    }
+}
