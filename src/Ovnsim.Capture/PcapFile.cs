@@ -61,16 +61,21 @@ public static class CaptureFile
     }
 
     /// <summary>Reads every packet of a file (for small files; replays stream instead).</summary>
-    public static List<CapturedPacket> ReadAll(string path)
-    {
-        using var r = Open(path);
-        var list = new List<CapturedPacket>();
-        while (r.Next() is { } p)
-        {
-            list.Add(p);
-        }
+    public static List<CapturedPacket> ReadAll(string path) => Drain(Open(path));
 
-        return list;
+    /// <summary>Reads every packet left in <paramref name="reader"/>, then disposes it.</summary>
+    public static List<CapturedPacket> Drain(ICaptureReader reader)
+    {
+        using (reader)
+        {
+            var list = new List<CapturedPacket>();
+            while (reader.Next() is { } p)
+            {
+                list.Add(p);
+            }
+
+            return list;
+        }
     }
 }
 
@@ -130,17 +135,7 @@ public sealed class PcapReader : ICaptureReader
     public static PcapReader Open(string path) => new(File.OpenRead(path), path);
 
     /// <summary>Reads every packet of a file.</summary>
-    public static List<CapturedPacket> ReadAll(string path)
-    {
-        using var r = Open(path);
-        var list = new List<CapturedPacket>();
-        while (r.Next() is { } p)
-        {
-            list.Add(p);
-        }
-
-        return list;
-    }
+    public static List<CapturedPacket> ReadAll(string path) => CaptureFile.Drain(Open(path));
 
     /// <inheritdoc/>
     public CapturedPacket? Next()

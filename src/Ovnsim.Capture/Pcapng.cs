@@ -141,24 +141,12 @@ public sealed class PcapngReader : ICaptureReader
                 ReadInterface(content, number, at);
                 return null;
             case EnhancedPacket:
-            {
-                Need(content, 20, number, at, "enhanced packet block");
-                int iface = Interface((int)U32(content), number, at);
-                long ts = ((long)U32(content[4..]) << 32) | U32(content[8..]);
-                int captured = (int)U32(content[12..]);
-                int original = (int)U32(content[16..]);
-                if (captured < 0 || 20 + (long)captured > content.Length)
-                {
-                    throw Error(number, at, $"captured length {captured} runs past the block");
-                }
-
-                return Packet(iface, _resolutions[iface - _sectionBase].ToNs(ts), content.Slice(20, captured), original);
-            }
-
             case ObsoletePacket:
             {
-                Need(content, 20, number, at, "packet block");
-                int iface = Interface(U16(content), number, at);
+                // Both: interface, timestamp (high, low), captured and original length, data. The obsolete block's
+                // interface is 16 bits (then a drop count).
+                Need(content, 20, number, at, type == EnhancedPacket ? "enhanced packet block" : "packet block");
+                int iface = Interface(type == EnhancedPacket ? (int)U32(content) : U16(content), number, at);
                 long ts = ((long)U32(content[4..]) << 32) | U32(content[8..]);
                 int captured = (int)U32(content[12..]);
                 int original = (int)U32(content[16..]);

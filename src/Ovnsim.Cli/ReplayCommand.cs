@@ -195,19 +195,7 @@ internal static partial class Commands
             throw new UsageException($"'{command}' needs at least one --in PORT=FILE (or --in FILE.pcapng, its interfaces named as ports)");
         }
 
-        var (sb, hv, ovs) = Chassis(line, command, stderr);
-        var sim = new Simulator(sb, hv);
-        sim.Bridge.UseMegaflows = !line.Has("--no-megaflows");
-        foreach (string warning in sim.Warnings)
-        {
-            stderr.WriteLine($"ovnsim: {warning}");
-        }
-
-        if (ovs is not null)
-        {
-            sim.AddAliases(ovs);
-        }
-
+        var sim = NewSimulator(line, command, stderr);
         var replayer = new Replayer(sim);
         try
         {
@@ -231,6 +219,25 @@ internal static partial class Commands
         }
 
         return (sim, replayer);
+    }
+
+    /// <summary>The simulated chassis of --nb/--sb and --ovs (its interface names as aliases), megaflows on unless --no-megaflows.</summary>
+    private static Simulator NewSimulator(CommandLine line, string command, TextWriter stderr)
+    {
+        var (sb, hv, ovs) = Chassis(line, command, stderr);
+        var sim = new Simulator(sb, hv);
+        sim.Bridge.UseMegaflows = !line.Has("--no-megaflows");
+        foreach (string warning in sim.Warnings)
+        {
+            stderr.WriteLine($"ovnsim: {warning}");
+        }
+
+        if (ovs is not null)
+        {
+            sim.AddAliases(ovs);
+        }
+
+        return sim;
     }
 
     /// <summary>--garps: announcements from the first packet on; --garps-before S: as if ovn-controller had started S seconds before it.</summary>

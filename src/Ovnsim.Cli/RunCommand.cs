@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using Ovnsim.Capture;
-using Ovnsim.Engine;
 
 namespace Ovnsim.Cli;
 
@@ -23,19 +22,7 @@ internal static partial class Commands
             throw new UsageException("'run' needs at least one --port PORT=tap:NAME or --port PORT=if:NAME");
         }
 
-        var (sb, hv, ovs) = Chassis(line, "run", stderr);
-        var sim = new Simulator(sb, hv);
-        sim.Bridge.UseMegaflows = !line.Has("--no-megaflows");
-        foreach (string warning in sim.Warnings)
-        {
-            stderr.WriteLine($"ovnsim: {warning}");
-        }
-
-        if (ovs is not null)
-        {
-            sim.AddAliases(ovs);
-        }
-
+        var sim = NewSimulator(line, "run", stderr);
         using var live = new LiveRunner(sim);
         foreach (string spec in ports)
         {

@@ -199,46 +199,19 @@ public sealed class CaptureTests
         return [.. o];
     }
 
-    private static byte[] U16(bool be, ushort v)
+    private static byte[] U16(bool be, ushort v) => Bytes(be, v, 2);
+
+    private static byte[] U32(bool be, uint v) => Bytes(be, v, 4);
+
+    private static byte[] U64(bool be, ulong v) => Bytes(be, v, 8);
+
+    /// <summary>The low <paramref name="size"/> bytes of <paramref name="v"/> in the byte order asked for.</summary>
+    private static byte[] Bytes(bool be, ulong v, int size)
     {
-        var b = new byte[2];
-        if (be)
+        var b = new byte[size];
+        for (int i = 0; i < size; i++)
         {
-            BinaryPrimitives.WriteUInt16BigEndian(b, v);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt16LittleEndian(b, v);
-        }
-
-        return b;
-    }
-
-    private static byte[] U32(bool be, uint v)
-    {
-        var b = new byte[4];
-        if (be)
-        {
-            BinaryPrimitives.WriteUInt32BigEndian(b, v);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt32LittleEndian(b, v);
-        }
-
-        return b;
-    }
-
-    private static byte[] U64(bool be, ulong v)
-    {
-        var b = new byte[8];
-        if (be)
-        {
-            BinaryPrimitives.WriteUInt64BigEndian(b, v);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt64LittleEndian(b, v);
+            b[be ? size - 1 - i : i] = (byte)(v >> (8 * i));
         }
 
         return b;
