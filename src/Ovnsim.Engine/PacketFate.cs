@@ -74,7 +74,26 @@ internal sealed class DropExplainer
         }
     }
 
+    /// <summary>The fate of a packet whose last lookup was <paramref name="last"/> (the same lookup, the same answer:
+    /// kept, so a flood of identical drops costs no new strings).</summary>
     public PacketFate Explain(LastLookup last)
+    {
+        if (!_explained.TryGetValue(last, out var fate))
+        {
+            if (_explained.Count >= 4096)
+            {
+                _explained.Clear();
+            }
+
+            _explained[last] = fate = Describe(last);
+        }
+
+        return fate;
+    }
+
+    private readonly Dictionary<LastLookup, PacketFate> _explained = [];
+
+    private PacketFate Describe(LastLookup last)
     {
         if (last.LimitDropped)
         {
