@@ -19,10 +19,14 @@ public sealed class LiveRunner : IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
     /// <summary>A runner for <paramref name="sim"/>.</summary>
-    public LiveRunner(Simulator sim) => _sim = sim;
+    public LiveRunner(Simulator sim)
+    {
+        _sim = sim;
+        Summary = new ReplaySummary(sim.Ports);
+    }
 
     /// <summary>What has gone through so far.</summary>
-    public ReplaySummary Summary { get; } = new();
+    public ReplaySummary Summary { get; }
 
     /// <summary>Frames dropped because the input queue was full (the simulator fell behind).</summary>
     public long Overruns => Interlocked.Read(ref _overruns);
@@ -38,8 +42,6 @@ public sealed class LiveRunner : IDisposable
         {
             throw new ArgumentException($"--port {port}: {logical} already has {_ports[logical].Description}");
         }
-
-        Summary.Port(logical);
     }
 
     /// <summary>The current simulated time: the wall clock in ms since the Unix epoch, monotonic.</summary>
@@ -51,11 +53,6 @@ public sealed class LiveRunner : IDisposable
     /// </summary>
     public void Run(CancellationToken stop, bool garps = false, Action<ReplayStep>? each = null)
     {
-        foreach (var p in _sim.Ports)
-        {
-            Summary.Port(p);
-        }
-
         foreach (var (port, device) in _ports)
         {
             device.Start(frame =>

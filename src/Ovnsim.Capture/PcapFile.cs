@@ -38,20 +38,21 @@ public static class CaptureFile
 {
     /// <summary>Opens a pcap or pcapng file.</summary>
     /// <exception cref="InvalidDataException">Neither format.</exception>
-    public static ICaptureReader Open(string path)
+    public static ICaptureReader Open(string path) => Open(File.OpenRead(path), path);
+
+    /// <summary>Reads a pcap or pcapng stream (seekable: its first bytes are looked at, then read again); the reader
+    /// owns it, and disposes it also when the stream is neither format.</summary>
+    /// <exception cref="InvalidDataException">Neither format.</exception>
+    public static ICaptureReader Open(Stream stream, string name)
     {
-        var stream = File.OpenRead(path);
         try
         {
             Span<byte> magic = stackalloc byte[4];
             int got = stream.ReadAtLeast(magic, 4, throwOnEndOfStream: false);
             stream.Position = 0;
-            if (got == 4 && System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(magic) == 0x0A0D0D0A)
-            {
-                return new PcapngReader(stream, path);
-            }
-
-            return new PcapReader(stream, path);
+            return got == 4 && System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(magic) == PcapngReader.SectionHeader
+                ? new PcapngReader(stream, name)
+                : new PcapReader(stream, name);
         }
         catch
         {

@@ -12,7 +12,10 @@ namespace Ovnsim.Capture;
 /// </summary>
 public sealed class PcapngReader : ICaptureReader
 {
-    private const uint SectionHeader = 0x0A0D0D0A, ByteOrderMagic = 0x1A2B3C4D;
+    /// <summary>The section header block's type, the first four bytes of every pcapng file.</summary>
+    public const uint SectionHeader = 0x0A0D0D0A;
+
+    private const uint ByteOrderMagic = 0x1A2B3C4D;
     private const uint InterfaceDescription = 1, ObsoletePacket = 2, SimplePacket = 3, EnhancedPacket = 6;
     private const int MaxBlock = 16 << 20;
 
@@ -314,7 +317,7 @@ public sealed class PcapngWriter : IDisposable
         BinaryPrimitives.WriteUInt16LittleEndian(body.AsSpan(4), 1);
         BinaryPrimitives.WriteUInt16LittleEndian(body.AsSpan(6), 0);
         BinaryPrimitives.WriteInt64LittleEndian(body.AsSpan(8), -1); // section length unknown
-        Block(0x0A0D0D0A, [.. body, .. options, 0, 0, 0, 0]);
+        Block(PcapngReader.SectionHeader, [.. body, .. options, 0, 0, 0, 0]);
     }
 
     /// <summary>Creates a file.</summary>

@@ -27,13 +27,15 @@ public sealed class PortCounters
 }
 
 /// <summary>What a replay did, counted.</summary>
-public sealed class ReplaySummary
+/// <param name="ports">The chassis's ports (each listed, even with nothing counted).</param>
+public sealed class ReplaySummary(IEnumerable<string> ports)
 {
     /// <summary>Packets injected.</summary>
     public long Packets { get; set; }
 
     /// <summary>Counters by logical port (every port of the chassis).</summary>
-    public SortedDictionary<string, PortCounters> Ports { get; } = new(StringComparer.Ordinal);
+    public SortedDictionary<string, PortCounters> Ports { get; } =
+        new(ports.ToDictionary(p => p, _ => new PortCounters(), StringComparer.Ordinal), StringComparer.Ordinal);
 
     /// <summary>Dropped packets by stage and reason.</summary>
     public Dictionary<(string Stage, string Reason), long> Drops { get; } = [];
@@ -127,11 +129,15 @@ public sealed class Replayer : IDisposable
     private readonly List<Input> _inputs = [];
 
     /// <summary>A replay through <paramref name="sim"/>.</summary>
-    public Replayer(Simulator sim) => _sim = sim;
+    public Replayer(Simulator sim)
+    {
+        _sim = sim;
+        Summary = new ReplaySummary(sim.Ports);
+    }
 
     /// <summary>What the replay has done so far (all of it once <see cref="Run"/> returns; up to the damage when an
     /// input turns out corrupt).</summary>
-    public ReplaySummary Summary { get; } = new();
+    public ReplaySummary Summary { get; }
 
     /// <summary>Total bytes of the inputs (for progress).</summary>
     public long TotalBytes => _inputs.Sum(i => i.Length);
@@ -147,16 +153,7 @@ public sealed class Replayer : IDisposable
     {
         string? resolved = port is null ? null : _sim.Resolve(port);
         var stream = File.OpenRead(path);
-        ICaptureReader reader;
-        try
-        {
-            reader = OpenReader(stream, path);
-        }
-        catch
-        {
-            stream.Dispose();
-            throw;
-        }
+        var reader = CaptureFile.Open(stream, path);
 
         if (resolved is null && reader is not PcapngReader)
         {
@@ -165,16 +162,6 @@ public sealed class Replayer : IDisposable
         }
 
         _inputs.Add(new Input(_inputs.Count, path, reader, stream, resolved));
-    }
-
-    private static ICaptureReader OpenReader(FileStream stream, string path)
-    {
-        Span<byte> magic = stackalloc byte[4];
-        int got = stream.ReadAtLeast(magic, 4, throwOnEndOfStream: false);
-        stream.Position = 0;
-        return got == 4 && System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(magic) == 0x0A0D0D0A
-            ? new PcapngReader(stream, path)
-            : new PcapReader(stream, path);
     }
 
     /// <summary>
@@ -186,11 +173,6 @@ public sealed class Replayer : IDisposable
     public ReplaySummary Run(Action<ReplayStep> each, long? garpsLeadMs = null)
     {
         var summary = Summary;
-        foreach (string p in _sim.Ports)
-        {
-            summary.Port(p);
-        }
-
         void Emit(ReplayStep step)
         {
             summary.Add(step);

@@ -42,7 +42,7 @@ internal static partial class Commands
             }
         }
 
-        ExpectedOutputs? expect = line.Get("--expect") is { } expectDir
+        using ExpectedOutputs? expect = line.Get("--expect") is { } expectDir
             ? new ExpectedOutputs(expectDir, sim.Ports.Select(p => (p, sim.NamesOf(p))))
             : null;
         int events = 0;
@@ -122,7 +122,6 @@ internal static partial class Commands
 
         if (damage is not null)
         {
-            expect?.Dispose();
             stderr.WriteLine($"ovnsim: {damage.Message} (the packets before it were replayed and their outputs written)");
             return Program.UserError;
         }
@@ -132,33 +131,30 @@ internal static partial class Commands
             return 0;
         }
 
-        using (expect)
+        expect.Finish();
+        foreach (var (port, file) in expect.Compared)
         {
-            expect.Finish();
-            foreach (var (port, file) in expect.Compared)
-            {
-                stdout.WriteLine($"  expect: {port} against {file}");
-            }
-
-            foreach (string port in expect.NotCompared)
-            {
-                stdout.WriteLine($"  expect: {port} not compared (no expected file for it)");
-            }
-
-            if (expect.Differences.Count == 0)
-            {
-                stdout.WriteLine("expect: every compared port sent exactly the expected packets");
-                return 0;
-            }
-
-            stdout.WriteLine($"expect: {expect.Differences.Count} difference(s)");
-            foreach (string d in expect.Differences)
-            {
-                stdout.WriteLine($"  {d}");
-            }
-
-            return ExpectFailed;
+            stdout.WriteLine($"  expect: {port} against {file}");
         }
+
+        foreach (string port in expect.NotCompared)
+        {
+            stdout.WriteLine($"  expect: {port} not compared (no expected file for it)");
+        }
+
+        if (expect.Differences.Count == 0)
+        {
+            stdout.WriteLine("expect: every compared port sent exactly the expected packets");
+            return 0;
+        }
+
+        stdout.WriteLine($"expect: {expect.Differences.Count} difference(s)");
+        foreach (string d in expect.Differences)
+        {
+            stdout.WriteLine($"  {d}");
+        }
+
+        return ExpectFailed;
     }
 
     /// <summary>

@@ -140,12 +140,7 @@ public sealed partial class Bridge
     /// </summary>
     public void Receive(ReadOnlySpan<byte> frame, uint inPort, IBridgeSink sink)
     {
-        var x = _x;
-        x.Reset(sink);
-        x.Packet.Load(frame);
-        KeyFields.InPort.Set(ref x.Key, inPort, uint.MaxValue);
-        FlowExtractor.Extract(x.Packet, ref x.Key);
-        RssHash.Set(ref x.Key, Hash5Tuple(x.Key), uint.MaxValue);
+        var x = Begin(frame, inPort, sink);
         RunPass(x, 0);
         RunRecirculations(x);
         Last = x.Last;
@@ -160,15 +155,22 @@ public sealed partial class Bridge
     /// </summary>
     public void PacketOut(ReadOnlySpan<byte> frame, IReadOnlyList<OfAction> actions, IBridgeSink sink)
     {
-        var x = _x;
-        x.Reset(sink);
-        x.Packet.Load(frame);
-        KeyFields.InPort.Set(ref x.Key, PortController, uint.MaxValue);
-        FlowExtractor.Extract(x.Packet, ref x.Key);
-        RssHash.Set(ref x.Key, Hash5Tuple(x.Key), uint.MaxValue);
+        var x = Begin(frame, PortController, sink);
         x.Committed = x.Key;
         Run(x, actions);
         RunRecirculations(x);
+    }
+
+    /// <summary>The translation state for a new packet: the frame loaded, its key extracted with in_port and the RSS hash.</summary>
+    private Xlate Begin(ReadOnlySpan<byte> frame, uint inPort, IBridgeSink sink)
+    {
+        var x = _x;
+        x.Reset(sink);
+        x.Packet.Load(frame);
+        KeyFields.InPort.Set(ref x.Key, inPort, uint.MaxValue);
+        FlowExtractor.Extract(x.Packet, ref x.Key);
+        RssHash.Set(ref x.Key, Hash5Tuple(x.Key), uint.MaxValue);
+        return x;
     }
 
     private void RunRecirculations(Xlate x)
