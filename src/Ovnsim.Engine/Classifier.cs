@@ -1,4 +1,6 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Ovnsim.Engine;
 
@@ -109,22 +111,38 @@ public sealed class Classifier<T>
     /// in: the bits of <paramref name="key"/> the answer depends on (a megaflow's wildcards). A null reference
     /// collects nothing.
     /// </summary>
-    public ClassifierRule<T>? Lookup(in FlowKey key, ref FlowKey wildcards)
+    public ClassifierRule<T>? Lookup(in FlowKey key, ref FlowKey wildcards) => Width switch
+    {
+        SimdWidth.V512 => Lookup<V512Ops>(key, ref wildcards),
+        SimdWidth.V256 => Lookup<V256Ops>(key, ref wildcards),
+        SimdWidth.V128 => Lookup<V128Ops>(key, ref wildcards),
+        _ => Lookup<ScalarOps>(key, ref wildcards),
+    };
+
+    private ClassifierRule<T>? Lookup<TOps>(in FlowKey key, ref FlowKey wildcards)
+        where TOps : struct, IMaskedOps
     {
         bool collect = !Unsafe.IsNullRef(ref wildcards);
         ClassifierRule<T>? best = null;
+        int floor = int.MinValue;
         foreach (var sub in _ordered)
         {
-            if (best is not null && sub.MaxPriority <= best.Priority)
+            if (sub.MaxPriority <= floor)
             {
                 break;
             }
 
-            // Only a rule above the best so far is of interest; Find skips the rest without comparing them.
-            var r = sub.Find(key, Width, best?.Priority ?? int.MinValue, collect, ref wildcards);
-            if (r is not null)
+            // Only a rule above the best so far is of interest; the probe skips the rest without comparing them.
+            if (collect && !sub.PassesStages(key, Width, ref wildcards))
             {
-                best = r;
+                continue;
+            }
+
+            int slot = sub.FindSlot<TOps>(key, floor);
+            if (slot >= 0)
+            {
+                best = sub.First(slot);
+                floor = best.Priority;
             }
         }
 
@@ -146,28 +164,34 @@ public sealed class Classifier<T>
                 break;
             }
 
-            sub.FindAll(key, Width, above, output, collect, ref wildcards);
+            if (!collect || sub.PassesStages(key, Width, ref wildcards))
+            {
+                sub.FindAll(key, Width, above, output);
+            }
         }
     }
 
     /// <summary>
-    /// One mask's rules: an open-addressing table whose probe touches only contiguous arrays — the hashes (0 marks an
-    /// empty slot), each slot's best priority, and each slot's masked value packed to the chunks the mask touches —
-    /// so a lookup reads no rule object unless it wins. For lookups that collect wildcards, OVS's staged lookup in
-    /// front of it: the mask cut after each field group (<see cref="KeyFields.Stages"/>: metadata, L2, L3) with the
-    /// set of the rules' hashes over each cut, so that a key no rule can match is turned away after the first group
-    /// that differs — and only that far into the mask does the answer depend on the key (a megaflow's wildcards).
+    /// One mask's rules: an open-addressing table of buckets of <see cref="MaskedKey.BucketSlots"/> hashes (0 marks
+    /// an empty slot), compared a bucket at a time, beside each slot's best priority and its masked value packed to
+    /// the chunks the mask touches — so a probe touches only contiguous arrays and reads no rule object unless it
+    /// wins. For lookups that collect wildcards, OVS's staged lookup in front of it: the mask cut after each field
+    /// group (<see cref="KeyFields.Stages"/>: metadata, L2, L3) with the set of the rules' hashes over each cut, so
+    /// that a key no rule can match is turned away after the first group that differs — and only that far into the
+    /// mask does the answer depend on the key (a megaflow's wildcards).
     /// </summary>
     private sealed class Subtable
     {
+        private const int Slots = MaskedKey.BucketSlots;
+
         private readonly Stage[] _stages;
         private readonly int[] _chunks;
         private readonly int _stride;
         private FlowKey _mask;
-        private ulong[] _hashes = new ulong[16];
-        private int[] _priorities = new int[16];
+        private ulong[] _hashes = new ulong[2 * Slots];
+        private int[] _priorities = new int[2 * Slots];
         private ulong[] _values;
-        private Entry?[] _slots = new Entry?[16];
+        private Entry?[] _slots = new Entry?[2 * Slots];
         private int _used;
 
         public Subtable(in FlowKey mask)
@@ -175,7 +199,7 @@ public sealed class Classifier<T>
             _mask = mask;
             _chunks = MaskedKey.ActiveChunks(mask);
             _stride = _chunks.Length * MaskedKey.ChunkWords;
-            _values = new ulong[16 * _stride];
+            _values = new ulong[_slots.Length * _stride];
 
             // The cuts that add bits and stop short of the whole mask.
             var stages = new List<Stage>();
@@ -196,12 +220,17 @@ public sealed class Classifier<T>
 
         public int MaxPriority { get; private set; } = int.MinValue;
 
-
         public IEnumerable<ClassifierRule<T>> AllRules() => _slots.Where(e => e is not null).SelectMany(e => e!.Rules);
+
+        /// <summary>The best rule of a slot <see cref="FindSlot"/> found.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public ClassifierRule<T> First(int slot) => _slots[slot]!.First;
 
         /// <summary>The masked hash, never 0 (0 marks an empty slot).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private ulong HashOf(in FlowKey key, SimdWidth width) => MaskedKey.Hash(key, _mask, _chunks, width) | 1;
+        private ulong HashOf<TOps>(in FlowKey key)
+            where TOps : struct, IMaskedOps =>
+            TOps.Hash(ref MaskedKey.Words(key), ref MaskedKey.Words(_mask), _chunks) | 1;
 
         public ClassifierRule<T>? Insert(ClassifierRule<T> rule, SimdWidth width)
         {
@@ -211,8 +240,7 @@ public sealed class Classifier<T>
                 stage.Add(MaskedKey.Hash(rule.ValueKey, stage.Mask, stage.Chunks, width) | 1);
             }
 
-            ulong h = HashOf(rule.ValueKey, width);
-            int slot = FindSlot(rule.ValueKey, h, int.MinValue, width);
+            int slot = FindSlot<ScalarOps>(rule.ValueKey, int.MinValue);
             if (slot >= 0)
             {
                 var e = _slots[slot]!;
@@ -239,7 +267,7 @@ public sealed class Classifier<T>
                 Grow();
             }
 
-            Place(h, new Entry(rule));
+            Place(HashOf<ScalarOps>(rule.ValueKey), new Entry(rule));
             _used++;
             return null;
         }
@@ -261,38 +289,54 @@ public sealed class Classifier<T>
             }
         }
 
+        /// <summary>The bucket a hash starts in (bit 0 of a hash is always set).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int HomeBucket(ulong h, int buckets) => (int)(h >> 1) & (buckets - 1);
+
         private void Place(ulong h, Entry e)
         {
-            int mask = _slots.Length - 1;
-            int i = (int)(h >> 1) & mask; // bit 0 of a hash is always set
-            while (_hashes[i] != 0)
+            int buckets = _slots.Length / Slots;
+            for (int b = HomeBucket(h, buckets); ; b = (b + 1) & (buckets - 1))
             {
-                i = (i + 1) & mask;
+                for (int i = b * Slots; i < (b + 1) * Slots; i++)
+                {
+                    if (_hashes[i] == 0)
+                    {
+                        _hashes[i] = h;
+                        _priorities[i] = e.First.Priority;
+                        _slots[i] = e;
+                        MaskedKey.Pack(e.First.ValueKey, _chunks, _values.AsSpan(i * _stride, _stride));
+                        return;
+                    }
+                }
             }
-
-            _hashes[i] = h;
-            _priorities[i] = e.First.Priority;
-            _slots[i] = e;
-            MaskedKey.Pack(e.First.ValueKey, _chunks, _values.AsSpan(i * _stride, _stride));
         }
 
-        /// <summary>The slot holding <paramref name="key"/>'s masked value with a priority above <paramref name="floor"/>, or -1.</summary>
+        /// <summary>
+        /// The slot holding <paramref name="key"/>'s masked value with a priority above <paramref name="floor"/>, or
+        /// -1: the key's hash compared with a bucket of hashes at once, buckets in turn until one has a free slot.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private int FindSlot(in FlowKey key, ulong h, int floor, SimdWidth width)
+        public int FindSlot<TOps>(in FlowKey key, int floor)
+            where TOps : struct, IMaskedOps
         {
-            var hashes = _hashes;
-            int mask = hashes.Length - 1;
-            for (int i = (int)(h >> 1) & mask; ; i = (i + 1) & mask)
+            ulong h = HashOf<TOps>(key);
+            ref ulong hashes = ref MemoryMarshal.GetArrayDataReference(_hashes);
+            int buckets = _hashes.Length / Slots;
+            for (int b = HomeBucket(h, buckets); ; b = (b + 1) & (buckets - 1))
             {
-                ulong at = hashes[i];
-                if (at == h)
+                ref ulong bucket = ref Unsafe.Add(ref hashes, b * Slots);
+                for (uint hits = TOps.Probe(ref bucket, h); hits != 0; hits &= hits - 1)
                 {
-                    if (_priorities[i] > floor && MaskedKey.MatchesPacked(key, _mask, _values, i * _stride, _chunks, width))
+                    int i = (b * Slots) + BitOperations.TrailingZeroCount(hits);
+                    if (_priorities[i] > floor
+                        && TOps.Matches(ref MaskedKey.Words(key), ref MaskedKey.Words(_mask), ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_values), i * _stride), _chunks))
                     {
                         return i;
                     }
                 }
-                else if (at == 0)
+
+                if (TOps.HasFree(ref bucket))
                 {
                     return -1;
                 }
@@ -300,62 +344,35 @@ public sealed class Classifier<T>
         }
 
         /// <summary>
-        /// Whether some rule may match <paramref name="key"/> after the staged checks; when <paramref name="collect"/>,
-        /// ORs into <paramref name="wildcards"/> the bits looked at (up to the stage that turned the key away, or the
-        /// whole mask).
+        /// Whether some rule may match <paramref name="key"/> after the staged checks; ORs into
+        /// <paramref name="wildcards"/> the bits looked at (up to the stage that turned the key away, or the whole
+        /// mask). Only a lookup that collects wildcards needs them: the stages only narrow the wildcards, and a plain
+        /// lookup goes straight to the table, which answers the same and, measured, sooner.
         /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private bool PassesStages(in FlowKey key, SimdWidth width, bool collect, ref FlowKey wildcards)
+        public bool PassesStages(in FlowKey key, SimdWidth width, ref FlowKey wildcards)
         {
-            // The stages only narrow the wildcards: a plain lookup goes straight to the table, which answers the same
-            // and, measured, sooner (the cuts' hashes cost more than the probes they save).
-            if (!collect)
-            {
-                return true;
-            }
-
             foreach (var stage in _stages)
             {
                 if (!stage.Contains(MaskedKey.Hash(key, stage.Mask, stage.Chunks, width) | 1))
                 {
-                    if (collect)
-                    {
-                        MaskedKey.OrInto(ref wildcards, stage.Mask, stage.Chunks);
-                    }
-
+                    MaskedKey.OrInto(ref wildcards, stage.Mask, stage.Chunks);
                     return false;
                 }
             }
 
-            if (collect)
-            {
-                MaskedKey.OrInto(ref wildcards, _mask, _chunks);
-            }
-
+            MaskedKey.OrInto(ref wildcards, _mask, _chunks);
             return true;
         }
 
-        /// <summary>The best rule matching <paramref name="key"/> if its priority is above <paramref name="floor"/>.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public ClassifierRule<T>? Find(in FlowKey key, SimdWidth width, int floor, bool collect, ref FlowKey wildcards)
+        public void FindAll(in FlowKey key, SimdWidth width, int above, List<ClassifierRule<T>> output)
         {
-            if (!PassesStages(key, width, collect, ref wildcards))
+            int slot = width switch
             {
-                return null;
-            }
-
-            int slot = FindSlot(key, HashOf(key, width), floor, width);
-            return slot < 0 ? null : _slots[slot]!.First;
-        }
-
-        public void FindAll(in FlowKey key, SimdWidth width, int above, List<ClassifierRule<T>> output, bool collect, ref FlowKey wildcards)
-        {
-            if (!PassesStages(key, width, collect, ref wildcards))
-            {
-                return;
-            }
-
-            int slot = FindSlot(key, HashOf(key, width), above, width);
+                SimdWidth.V512 => FindSlot<V512Ops>(key, above),
+                SimdWidth.V256 => FindSlot<V256Ops>(key, above),
+                SimdWidth.V128 => FindSlot<V128Ops>(key, above),
+                _ => FindSlot<ScalarOps>(key, above),
+            };
             if (slot < 0)
             {
                 return;

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -36,7 +37,7 @@ public static class MaskedKey
         : Vector128.IsHardwareAccelerated ? SimdWidth.V128
         : SimdWidth.Scalar;
 
-    private const ulong M1 = 0x9E3779B97F4A7C15, M2 = 0xC2B2AE3D27D4EB4F, M3 = 0x165667B19E3779F9, M4 = 0x27D4EB2F165667C5;
+    private const ulong M1 = 0x9E3779B97F4A7C15;
 
     /// <summary>The chunks (0..7) in which <paramref name="mask"/> has a bit set.</summary>
     public static int[] ActiveChunks(in FlowKey mask)
@@ -59,72 +60,39 @@ public static class MaskedKey
 
     /// <summary>
     /// Hash of <paramref name="key"/> AND <paramref name="mask"/> over <paramref name="chunks"/>: per lane, a rotate-add
-    /// of the masked words, then the four lanes mixed. Identical for every width.
+    /// of the masked words; the four lanes folded into one word; one multiply to mix. Identical for every width.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Hash(in FlowKey key, in FlowKey mask, ReadOnlySpan<int> chunks, SimdWidth width)
     {
-        ref ulong k = ref Unsafe.As<FlowKey, ulong>(ref Unsafe.AsRef(in key));
-        ref ulong m = ref Unsafe.As<FlowKey, ulong>(ref Unsafe.AsRef(in mask));
-        ulong a0, a1, a2, a3;
-        switch (width)
+        ref ulong k = ref Words(key);
+        ref ulong m = ref Words(mask);
+        return width switch
         {
-            case SimdWidth.V256:
-            case SimdWidth.V512: // hashing is per chunk; 512-bit steps gain nothing here
-            {
-                var acc = Vector256<ulong>.Zero;
-                foreach (int c in chunks)
-                {
-                    var v = Vector256.LoadUnsafe(ref k, (nuint)(c * ChunkWords)) & Vector256.LoadUnsafe(ref m, (nuint)(c * ChunkWords));
-                    acc = ((acc << 5) | (acc >>> 59)) + v;
-                }
+            SimdWidth.V512 => V512Ops.Hash(ref k, ref m, chunks),
+            SimdWidth.V256 => V256Ops.Hash(ref k, ref m, chunks),
+            SimdWidth.V128 => V128Ops.Hash(ref k, ref m, chunks),
+            _ => ScalarOps.Hash(ref k, ref m, chunks),
+        };
+    }
 
-                a0 = acc[0];
-                a1 = acc[1];
-                a2 = acc[2];
-                a3 = acc[3];
-                break;
-            }
+    /// <summary>A key's words.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ref ulong Words(in FlowKey key) => ref Unsafe.As<FlowKey, ulong>(ref Unsafe.AsRef(in key));
 
-            case SimdWidth.V128:
-            {
-                var lo = Vector128<ulong>.Zero;
-                var hi = Vector128<ulong>.Zero;
-                foreach (int c in chunks)
-                {
-                    nuint at = (nuint)(c * ChunkWords);
-                    var v0 = Vector128.LoadUnsafe(ref k, at) & Vector128.LoadUnsafe(ref m, at);
-                    var v1 = Vector128.LoadUnsafe(ref k, at + 2) & Vector128.LoadUnsafe(ref m, at + 2);
-                    lo = ((lo << 5) | (lo >>> 59)) + v0;
-                    hi = ((hi << 5) | (hi >>> 59)) + v1;
-                }
-
-                a0 = lo[0];
-                a1 = lo[1];
-                a2 = hi[0];
-                a3 = hi[1];
-                break;
-            }
-
-            default:
-                a0 = a1 = a2 = a3 = 0;
-                foreach (int c in chunks)
-                {
-                    int at = c * ChunkWords;
-                    a0 = ((a0 << 5) | (a0 >> 59)) + (Unsafe.Add(ref k, at) & Unsafe.Add(ref m, at));
-                    a1 = ((a1 << 5) | (a1 >> 59)) + (Unsafe.Add(ref k, at + 1) & Unsafe.Add(ref m, at + 1));
-                    a2 = ((a2 << 5) | (a2 >> 59)) + (Unsafe.Add(ref k, at + 2) & Unsafe.Add(ref m, at + 2));
-                    a3 = ((a3 << 5) | (a3 >> 59)) + (Unsafe.Add(ref k, at + 3) & Unsafe.Add(ref m, at + 3));
-                }
-
-                break;
-        }
-
-        ulong h = (a0 * M1) ^ (a1 * M2) ^ (a2 * M3) ^ (a3 * M4);
-        h ^= h >> 29;
-        h *= M1;
+    /// <summary>
+    /// A hash's lanes, already folded to two (lane 0 with lane 2 turned half round, lane 1 with lane 3), folded to
+    /// one word and mixed: the same for every width.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong Finish(ulong x0, ulong x1)
+    {
+        ulong h = (x0 ^ BitOperations.RotateLeft(x1, 16)) * M1;
         return h ^ (h >> 32);
     }
+
+    /// <summary>Hashes per bucket of a classifier subtable's table (one 512-bit compare).</summary>
+    public const int BucketSlots = 8;
 
     /// <summary>Copies the <paramref name="chunks"/> of <paramref name="value"/> one after another into <paramref name="packed"/>.</summary>
     public static void Pack(in FlowKey value, ReadOnlySpan<int> chunks, Span<ulong> packed)
@@ -145,83 +113,16 @@ public static class MaskedKey
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool MatchesPacked(in FlowKey key, in FlowKey mask, ulong[] packed, int offset, ReadOnlySpan<int> chunks, SimdWidth width)
     {
-        ref ulong k = ref Unsafe.As<FlowKey, ulong>(ref Unsafe.AsRef(in key));
-        ref ulong m = ref Unsafe.As<FlowKey, ulong>(ref Unsafe.AsRef(in mask));
-        ref ulong v = ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(packed);
-        nuint p = (nuint)offset;
-        switch (width)
+        ref ulong k = ref Words(key);
+        ref ulong m = ref Words(mask);
+        ref ulong v = ref Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(packed), offset);
+        return width switch
         {
-            case SimdWidth.V512:
-                for (int i = 0; i < chunks.Length; i++)
-                {
-                    nuint at = (nuint)(chunks[i] * ChunkWords);
-
-                    // Two adjacent chunks of the key make one 512-bit step (they are adjacent in the packed value too).
-                    if (i + 1 < chunks.Length && chunks[i + 1] == chunks[i] + 1)
-                    {
-                        if ((Vector512.LoadUnsafe(ref k, at) & Vector512.LoadUnsafe(ref m, at)) != Vector512.LoadUnsafe(ref v, p))
-                        {
-                            return false;
-                        }
-
-                        p += 2 * ChunkWords;
-                        i++;
-                        continue;
-                    }
-
-                    if ((Vector256.LoadUnsafe(ref k, at) & Vector256.LoadUnsafe(ref m, at)) != Vector256.LoadUnsafe(ref v, p))
-                    {
-                        return false;
-                    }
-
-                    p += ChunkWords;
-                }
-
-                return true;
-            case SimdWidth.V256:
-                foreach (int c in chunks)
-                {
-                    nuint at = (nuint)(c * ChunkWords);
-                    if ((Vector256.LoadUnsafe(ref k, at) & Vector256.LoadUnsafe(ref m, at)) != Vector256.LoadUnsafe(ref v, p))
-                    {
-                        return false;
-                    }
-
-                    p += ChunkWords;
-                }
-
-                return true;
-            case SimdWidth.V128:
-                foreach (int c in chunks)
-                {
-                    nuint at = (nuint)(c * ChunkWords);
-                    if ((Vector128.LoadUnsafe(ref k, at) & Vector128.LoadUnsafe(ref m, at)) != Vector128.LoadUnsafe(ref v, p)
-                        || (Vector128.LoadUnsafe(ref k, at + 2) & Vector128.LoadUnsafe(ref m, at + 2)) != Vector128.LoadUnsafe(ref v, p + 2))
-                    {
-                        return false;
-                    }
-
-                    p += ChunkWords;
-                }
-
-                return true;
-            default:
-                foreach (int c in chunks)
-                {
-                    int at = c * ChunkWords;
-                    for (int w = 0; w < ChunkWords; w++)
-                    {
-                        if ((Unsafe.Add(ref k, at + w) & Unsafe.Add(ref m, at + w)) != Unsafe.Add(ref v, p + (nuint)w))
-                        {
-                            return false;
-                        }
-                    }
-
-                    p += ChunkWords;
-                }
-
-                return true;
-        }
+            SimdWidth.V512 => V512Ops.Matches(ref k, ref m, ref v, chunks),
+            SimdWidth.V256 => V256Ops.Matches(ref k, ref m, ref v, chunks),
+            SimdWidth.V128 => V128Ops.Matches(ref k, ref m, ref v, chunks),
+            _ => ScalarOps.Matches(ref k, ref m, ref v, chunks),
+        };
     }
 
     /// <summary>ORs the <paramref name="chunks"/> of <paramref name="mask"/> into <paramref name="into"/>.</summary>

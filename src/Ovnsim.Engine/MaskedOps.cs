@@ -1,0 +1,251 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Ovnsim.Engine;
+
+/// <summary>
+/// The masked-key primitives at one vector width. Each width is a struct, so that code generic over the width (the
+/// classifier's lookup) is compiled once per width with nothing left to decide per call. Every width computes the
+/// same hash and the same answers as <see cref="ScalarOps"/>.
+/// </summary>
+internal interface IMaskedOps
+{
+    /// <summary>The hash of the key's words AND the mask's over the chunks (see <see cref="MaskedKey.Hash"/>).</summary>
+    static abstract ulong Hash(ref ulong key, ref ulong mask, ReadOnlySpan<int> chunks);
+
+    /// <summary>Whether the key AND the mask equals the value packed chunk after chunk at <paramref name="packed"/>.</summary>
+    static abstract bool Matches(ref ulong key, ref ulong mask, ref ulong packed, ReadOnlySpan<int> chunks);
+
+    /// <summary>A bit per slot of the <see cref="MaskedKey.BucketSlots"/>-hash bucket at <paramref name="bucket"/> that holds <paramref name="hash"/>.</summary>
+    static abstract uint Probe(ref ulong bucket, ulong hash);
+
+    /// <summary>Whether the bucket has a free slot (a 0 hash): then no probe need look further.</summary>
+    static abstract bool HasFree(ref ulong bucket);
+}
+
+/// <summary>One word at a time: the reference every vector width agrees with.</summary>
+internal readonly struct ScalarOps : IMaskedOps
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Hash(ref ulong k, ref ulong m, ReadOnlySpan<int> chunks)
+    {
+        ulong a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        foreach (int c in chunks)
+        {
+            int at = c * MaskedKey.ChunkWords;
+            a0 = BitOperations.RotateLeft(a0, 5) + (Unsafe.Add(ref k, at) & Unsafe.Add(ref m, at));
+            a1 = BitOperations.RotateLeft(a1, 5) + (Unsafe.Add(ref k, at + 1) & Unsafe.Add(ref m, at + 1));
+            a2 = BitOperations.RotateLeft(a2, 5) + (Unsafe.Add(ref k, at + 2) & Unsafe.Add(ref m, at + 2));
+            a3 = BitOperations.RotateLeft(a3, 5) + (Unsafe.Add(ref k, at + 3) & Unsafe.Add(ref m, at + 3));
+        }
+
+        return MaskedKey.Finish(a0 ^ BitOperations.RotateLeft(a2, 32), a1 ^ BitOperations.RotateLeft(a3, 32));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Matches(ref ulong k, ref ulong m, ref ulong v, ReadOnlySpan<int> chunks)
+    {
+        nuint p = 0;
+        foreach (int c in chunks)
+        {
+            int at = c * MaskedKey.ChunkWords;
+            for (int w = 0; w < MaskedKey.ChunkWords; w++)
+            {
+                if ((Unsafe.Add(ref k, at + w) & Unsafe.Add(ref m, at + w)) != Unsafe.Add(ref v, p + (nuint)w))
+                {
+                    return false;
+                }
+            }
+
+            p += MaskedKey.ChunkWords;
+        }
+
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint Probe(ref ulong bucket, ulong hash)
+    {
+        uint hits = 0;
+        for (int i = 0; i < MaskedKey.BucketSlots; i++)
+        {
+            if (Unsafe.Add(ref bucket, i) == hash)
+            {
+                hits |= 1u << i;
+            }
+        }
+
+        return hits;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool HasFree(ref ulong bucket) => Probe(ref bucket, 0) != 0;
+}
+
+/// <summary>Vector128: half a chunk a step.</summary>
+internal readonly struct V128Ops : IMaskedOps
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Hash(ref ulong k, ref ulong m, ReadOnlySpan<int> chunks)
+    {
+        var lo = Vector128<ulong>.Zero;
+        var hi = Vector128<ulong>.Zero;
+        foreach (int c in chunks)
+        {
+            nuint at = (nuint)(c * MaskedKey.ChunkWords);
+            lo = Rotl5(lo) + (Vector128.LoadUnsafe(ref k, at) & Vector128.LoadUnsafe(ref m, at));
+            hi = Rotl5(hi) + (Vector128.LoadUnsafe(ref k, at + 2) & Vector128.LoadUnsafe(ref m, at + 2));
+        }
+
+        var x = lo ^ Rotl32(hi);
+        return MaskedKey.Finish(x.GetElement(0), x.GetElement(1));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Matches(ref ulong k, ref ulong m, ref ulong v, ReadOnlySpan<int> chunks)
+    {
+        nuint p = 0;
+        foreach (int c in chunks)
+        {
+            nuint at = (nuint)(c * MaskedKey.ChunkWords);
+            if ((Vector128.LoadUnsafe(ref k, at) & Vector128.LoadUnsafe(ref m, at)) != Vector128.LoadUnsafe(ref v, p)
+                || (Vector128.LoadUnsafe(ref k, at + 2) & Vector128.LoadUnsafe(ref m, at + 2)) != Vector128.LoadUnsafe(ref v, p + 2))
+            {
+                return false;
+            }
+
+            p += MaskedKey.ChunkWords;
+        }
+
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint Probe(ref ulong bucket, ulong hash)
+    {
+        var h = Vector128.Create(hash);
+        return Vector128.Equals(Vector128.LoadUnsafe(ref bucket), h).ExtractMostSignificantBits()
+            | (Vector128.Equals(Vector128.LoadUnsafe(ref bucket, 2), h).ExtractMostSignificantBits() << 2)
+            | (Vector128.Equals(Vector128.LoadUnsafe(ref bucket, 4), h).ExtractMostSignificantBits() << 4)
+            | (Vector128.Equals(Vector128.LoadUnsafe(ref bucket, 6), h).ExtractMostSignificantBits() << 6);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool HasFree(ref ulong bucket) => Probe(ref bucket, 0) != 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> Rotl5(Vector128<ulong> v) =>
+        Avx512F.VL.IsSupported ? Avx512F.VL.RotateLeft(v, 5) : (v << 5) | (v >>> 59);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<ulong> Rotl32(Vector128<ulong> v) =>
+        Avx512F.VL.IsSupported ? Avx512F.VL.RotateLeft(v, 32) : (v << 32) | (v >>> 32);
+}
+
+/// <summary>Vector256: a chunk a step.</summary>
+internal readonly struct V256Ops : IMaskedOps
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Hash(ref ulong k, ref ulong m, ReadOnlySpan<int> chunks)
+    {
+        var acc = Vector256<ulong>.Zero;
+        foreach (int c in chunks)
+        {
+            nuint at = (nuint)(c * MaskedKey.ChunkWords);
+            acc = Rotl5(acc) + (Vector256.LoadUnsafe(ref k, at) & Vector256.LoadUnsafe(ref m, at));
+        }
+
+        return Fold(acc);
+    }
+
+    /// <summary>The lanes folded as <see cref="ScalarOps.Hash"/> folds them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ulong Fold(Vector256<ulong> acc)
+    {
+        var upper = acc.GetUpper();
+        var x = acc.GetLower() ^ (Avx512F.VL.IsSupported ? Avx512F.VL.RotateLeft(upper, 32) : (upper << 32) | (upper >>> 32));
+        return MaskedKey.Finish(x.GetElement(0), x.GetElement(1));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Matches(ref ulong k, ref ulong m, ref ulong v, ReadOnlySpan<int> chunks)
+    {
+        nuint p = 0;
+        foreach (int c in chunks)
+        {
+            nuint at = (nuint)(c * MaskedKey.ChunkWords);
+            if ((Vector256.LoadUnsafe(ref k, at) & Vector256.LoadUnsafe(ref m, at)) != Vector256.LoadUnsafe(ref v, p))
+            {
+                return false;
+            }
+
+            p += MaskedKey.ChunkWords;
+        }
+
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint Probe(ref ulong bucket, ulong hash)
+    {
+        var h = Vector256.Create(hash);
+        return Vector256.Equals(Vector256.LoadUnsafe(ref bucket), h).ExtractMostSignificantBits()
+            | (Vector256.Equals(Vector256.LoadUnsafe(ref bucket, 4), h).ExtractMostSignificantBits() << 4);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool HasFree(ref ulong bucket) => Probe(ref bucket, 0) != 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<ulong> Rotl5(Vector256<ulong> v) =>
+        Avx512F.VL.IsSupported ? Avx512F.VL.RotateLeft(v, 5) : (v << 5) | (v >>> 59);
+}
+
+/// <summary>Vector512: two chunks a step where a mask's chunks are adjacent, a whole bucket a step.</summary>
+internal readonly struct V512Ops : IMaskedOps
+{
+    // Hashing is a rotate-add per chunk: a 512-bit step would only split into two 256-bit halves again.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Hash(ref ulong k, ref ulong m, ReadOnlySpan<int> chunks) => V256Ops.Hash(ref k, ref m, chunks);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Matches(ref ulong k, ref ulong m, ref ulong v, ReadOnlySpan<int> chunks)
+    {
+        nuint p = 0;
+        for (int i = 0; i < chunks.Length; i++)
+        {
+            nuint at = (nuint)(chunks[i] * MaskedKey.ChunkWords);
+
+            // Two adjacent chunks of the key make one 512-bit step (they are adjacent in the packed value too).
+            if (i + 1 < chunks.Length && chunks[i + 1] == chunks[i] + 1)
+            {
+                if ((Vector512.LoadUnsafe(ref k, at) & Vector512.LoadUnsafe(ref m, at)) != Vector512.LoadUnsafe(ref v, p))
+                {
+                    return false;
+                }
+
+                p += 2 * MaskedKey.ChunkWords;
+                i++;
+                continue;
+            }
+
+            if ((Vector256.LoadUnsafe(ref k, at) & Vector256.LoadUnsafe(ref m, at)) != Vector256.LoadUnsafe(ref v, p))
+            {
+                return false;
+            }
+
+            p += MaskedKey.ChunkWords;
+        }
+
+        return true;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint Probe(ref ulong bucket, ulong hash) =>
+        (uint)Vector512.Equals(Vector512.LoadUnsafe(ref bucket), Vector512.Create(hash)).ExtractMostSignificantBits();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool HasFree(ref ulong bucket) => Probe(ref bucket, 0) != 0;
+}
