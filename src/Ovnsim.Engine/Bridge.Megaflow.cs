@@ -147,8 +147,16 @@ public sealed partial class Bridge
         for (int i = 0; i < ops.Length; i++)
         {
             var op = ops[i];
-            x.Key = bases[op.Base];
-            MaskedKey.Blend(ref x.Key, op.Key, op.Dirty);
+            if (i == 0)
+            {
+                // The key is still the pass's own (base 0): only the chunks the actions set change.
+                MaskedKey.Blend(ref x.Key, op.Key, op.Dirty, op.DirtyChunks);
+            }
+            else
+            {
+                MaskedKey.Select(ref x.Key, bases[op.Base], op.Key, op.Dirty);
+            }
+
             if (op.Ct is null)
             {
                 Output(x, op.Port);
@@ -181,6 +189,9 @@ public sealed partial class Bridge
     /// <param name="Request">The ct action's zone and NAT, worked out.</param>
     private sealed record MegaflowOp(FlowKey Key, FlowKey Dirty, int Base, uint Port, CtAction? Ct, CtRequest Request)
     {
+        /// <summary>The chunks of <see cref="Dirty"/> with a bit set.</summary>
+        public int[] DirtyChunks { get; } = MaskedKey.ActiveChunks(Dirty);
+
         public override string ToString() =>
             Ct is null ? Port.ToString(System.Globalization.CultureInfo.InvariantCulture)
             : $"ct(zone={Request.Zone}{(Request.Commit ? ",commit" : "")}{(Request.Nat ? ",nat" : "")})"

@@ -176,15 +176,10 @@ public sealed partial class Bridge
     private void RunRecirculations(Xlate x)
     {
         int pass = 0;
-        while (x.Pending.Count > 0)
+        while (x.HasPending)
         {
-            var (packet, key, table) = x.Pending.Dequeue();
-            pass++;
-            x.Pass = pass;
-            x.Packet.CopyFrom(packet);
-            x.ReturnPacket(packet);
-            x.Key = key;
-            RunPass(x, table);
+            x.Pass = ++pass;
+            RunPass(x, x.NextPending());
         }
     }
 
@@ -550,7 +545,7 @@ public sealed partial class Bridge
     private void ExecuteCt(Xlate x, CtAction ct, in CtRequest request)
     {
         HeaderCommit.Commit(x.Packet, ref x.Committed, x.Key);
-        var before = x.Key;
+        var before = CtWords.Save(x.Key);
         var conn = Conntrack.Execute(x.Packet, ref x.Key, request, ref x.Committed);
         if (ct.Commit && ct.Exec.Count > 0 && conn is not null)
         {
@@ -578,13 +573,13 @@ public sealed partial class Bridge
 
         if (ct.Table is { } table)
         {
-            var key = x.Key;
-            KeyFields.RecircId.Set(ref key, (uint)table + 1, uint.MaxValue);
-            x.Pending.Enqueue((x.ClonePacket(), key, table));
+            ref var key = ref x.Recirculate(table);
+            key = x.Key;
+            KeyFields.RecircId.Set64(ref key, (uint)table + 1);
         }
 
         // The translation continues with the ct fields as they were before (OVS only sees the new ones after recirculating).
-        KeyFields.CopyMasked(ref x.Key, before, KeyFields.CtMask);
+        CtWords.Restore(ref x.Key, before);
     }
 
     private void RunGroup(Xlate x, uint id)
@@ -886,9 +881,9 @@ public sealed partial class Bridge
         public FlowKey Key;
         public FlowKey Committed;
         public readonly UInt128[] Stack = new UInt128[128];
-        public readonly Packet Packet = new();
-        public readonly Queue<(Packet Packet, FlowKey Key, int Table)> Pending = new();
-        private readonly Stack<Packet> _spare = new();
+        public Packet Packet = new();
+        private readonly Queue<PendingPass> _pending = new();
+        private readonly Stack<PendingPass> _spare = new();
         public int Sp;
         public int Depth;
         public int Resubmits;
@@ -961,14 +956,35 @@ public sealed partial class Bridge
             }
         }
 
-        public Packet ClonePacket()
+        public bool HasPending => _pending.Count > 0;
+
+        /// <summary>Queues a recirculation to <paramref name="table"/> of the packet as it is now; returns its key to fill in.</summary>
+        public ref FlowKey Recirculate(int table)
         {
-            var p = _spare.Count > 0 ? _spare.Pop() : new Packet();
-            p.CopyFrom(Packet);
-            return p;
+            var p = _spare.Count > 0 ? _spare.Pop() : new PendingPass();
+            p.Packet.CopyFrom(Packet);
+            p.Table = table;
+            _pending.Enqueue(p);
+            return ref p.Key;
         }
 
-        public void ReturnPacket(Packet p) => _spare.Push(p);
+        /// <summary>Takes the next recirculation's packet and key for the translation (the packet by exchange, not by copy); returns its table.</summary>
+        public int NextPending()
+        {
+            var p = _pending.Dequeue();
+            (Packet, p.Packet) = (p.Packet, Packet);
+            Key = p.Key;
+            _spare.Push(p);
+            return p.Table;
+        }
+
+        /// <summary>A recirculation waiting to run: the packet as the ct action left it, its key and table.</summary>
+        private sealed class PendingPass
+        {
+            public Packet Packet = new();
+            public FlowKey Key;
+            public int Table;
+        }
     }
 
     /// <summary>A compiled <c>learn</c>: how to build the learned flow's match from the packet's key.</summary>

@@ -91,6 +91,96 @@ public sealed record KeyField(string Name, int Word, int Shift, int Bits)
     }
 }
 
+/// <summary>
+/// Where the Ethernet, IPv4 and transport fields sit, as constants for the per-packet paths (extraction, header
+/// commits) that read and write them a word at a time. <see cref="KeyFields"/> builds those fields from these.
+/// </summary>
+internal static class KeyLayout
+{
+    /// <summary>in_port (bits 0-31), dl_type (32-47), vlan_tci (48-63).</summary>
+    public const int Types = 1;
+
+    /// <summary>dl_dst (bits 0-47), nw_proto (48-55), nw_tos (56-63).</summary>
+    public const int EthDst = 2;
+
+    /// <summary>dl_src (bits 0-47), nw_ttl (48-55), nw_frag (56-63).</summary>
+    public const int EthSrc = 3;
+
+    /// <summary>nw_src (bits 0-31), nw_dst (32-63).</summary>
+    public const int IpAddrs = 4;
+
+    /// <summary>tp_src (bits 0-15), tp_dst (16-31), tcp_flags (32-47), ct_zone (48-63).</summary>
+    public const int Ports = 5;
+
+    /// <summary>A MAC's 48 bits.</summary>
+    public const ulong Mac = 0xffff_ffff_ffff;
+
+    /// <summary>dl_type's shift in <see cref="Types"/>.</summary>
+    public const int DlTypeShift = 32;
+
+    /// <summary>vlan_tci's shift in <see cref="Types"/>.</summary>
+    public const int VlanShift = 48;
+
+    /// <summary>nw_proto's shift in <see cref="EthDst"/>.</summary>
+    public const int ProtoShift = 48;
+
+    /// <summary>nw_tos's shift in <see cref="EthDst"/>.</summary>
+    public const int TosShift = 56;
+
+    /// <summary>nw_ttl's shift in <see cref="EthSrc"/>.</summary>
+    public const int TtlShift = 48;
+
+    /// <summary>nw_frag's shift in <see cref="EthSrc"/>.</summary>
+    public const int FragShift = 56;
+}
+
+/// <summary>
+/// The words of a key that hold conntrack's fields (<see cref="KeyFields.CtMask"/>), saved and put back around a ct
+/// action without copying the whole key.
+/// </summary>
+internal static class CtWords
+{
+    private static readonly int[] Words = FindWords();
+
+    private static int[] FindWords()
+    {
+        int[] words = [.. Enumerable.Range(0, FlowKey.Words).Where(w => KeyFields.CtMask[w] != 0)];
+        return words.Length <= 8 ? words : throw new InvalidOperationException("the ct fields span more words than CtWords.Saved holds");
+    }
+
+    /// <summary>Up to eight saved words.</summary>
+    [InlineArray(8)]
+    public struct Saved
+    {
+        private ulong _word;
+    }
+
+    /// <summary>The ct words of <paramref name="key"/>.</summary>
+    public static Saved Save(in FlowKey key)
+    {
+        var saved = default(Saved);
+        var words = Words;
+        for (int i = 0; i < words.Length; i++)
+        {
+            saved[i] = key[words[i]];
+        }
+
+        return saved;
+    }
+
+    /// <summary>Puts the ct fields of <paramref name="saved"/> back into <paramref name="key"/>, leaving its other bits.</summary>
+    public static void Restore(ref FlowKey key, in Saved saved)
+    {
+        var words = Words;
+        for (int i = 0; i < words.Length; i++)
+        {
+            int w = words[i];
+            ulong m = KeyFields.CtMask[w];
+            key[w] = (key[w] & ~m) | (saved[i] & m);
+        }
+    }
+}
+
 /// <summary>The fields of <see cref="FlowKey"/> and their OVS names (lib/meta-flow.xml), aliases included.</summary>
 public static class KeyFields
 {
@@ -99,46 +189,46 @@ public static class KeyFields
     public static readonly KeyField Metadata = new("metadata", 0, 0, 64);
 
     /// <summary>in_port.</summary>
-    public static readonly KeyField InPort = new("in_port", 1, 0, 32);
+    public static readonly KeyField InPort = new("in_port", KeyLayout.Types, 0, 32);
 
     /// <summary>dl_type.</summary>
-    public static readonly KeyField DlType = new("eth_type", 1, 32, 16);
+    public static readonly KeyField DlType = new("eth_type", KeyLayout.Types, KeyLayout.DlTypeShift, 16);
 
     /// <summary>The first VLAN's TCI (with the CFI/present bit 0x1000 set when there is a tag).</summary>
-    public static readonly KeyField VlanTci = new("vlan_tci", 1, 48, 16);
+    public static readonly KeyField VlanTci = new("vlan_tci", KeyLayout.Types, KeyLayout.VlanShift, 16);
 
     /// <summary>dl_dst.</summary>
-    public static readonly KeyField DlDst = new("eth_dst", 2, 0, 48);
+    public static readonly KeyField DlDst = new("eth_dst", KeyLayout.EthDst, 0, 48);
 
     /// <summary>nw_proto (ARP: the opcode's low byte).</summary>
-    public static readonly KeyField NwProto = new("nw_proto", 2, 48, 8);
+    public static readonly KeyField NwProto = new("nw_proto", KeyLayout.EthDst, KeyLayout.ProtoShift, 8);
 
     /// <summary>The whole TOS byte.</summary>
-    public static readonly KeyField NwTos = new("nw_tos", 2, 56, 8);
+    public static readonly KeyField NwTos = new("nw_tos", KeyLayout.EthDst, KeyLayout.TosShift, 8);
 
     /// <summary>dl_src.</summary>
-    public static readonly KeyField DlSrc = new("eth_src", 3, 0, 48);
+    public static readonly KeyField DlSrc = new("eth_src", KeyLayout.EthSrc, 0, 48);
 
     /// <summary>nw_ttl / hop limit.</summary>
-    public static readonly KeyField NwTtl = new("nw_ttl", 3, 48, 8);
+    public static readonly KeyField NwTtl = new("nw_ttl", KeyLayout.EthSrc, KeyLayout.TtlShift, 8);
 
     /// <summary>nw_frag: 1 any fragment, 2 a later fragment.</summary>
-    public static readonly KeyField NwFrag = new("ip_frag", 3, 56, 8);
+    public static readonly KeyField NwFrag = new("ip_frag", KeyLayout.EthSrc, KeyLayout.FragShift, 8);
 
     /// <summary>nw_src (ARP: spa).</summary>
-    public static readonly KeyField NwSrc = new("ip_src", 4, 0, 32);
+    public static readonly KeyField NwSrc = new("ip_src", KeyLayout.IpAddrs, 0, 32);
 
     /// <summary>nw_dst (ARP: tpa).</summary>
-    public static readonly KeyField NwDst = new("ip_dst", 4, 32, 32);
+    public static readonly KeyField NwDst = new("ip_dst", KeyLayout.IpAddrs, 32, 32);
 
     /// <summary>tp_src (ICMP type).</summary>
-    public static readonly KeyField TpSrc = new("tp_src", 5, 0, 16);
+    public static readonly KeyField TpSrc = new("tp_src", KeyLayout.Ports, 0, 16);
 
     /// <summary>tp_dst (ICMP code).</summary>
-    public static readonly KeyField TpDst = new("tp_dst", 5, 16, 16);
+    public static readonly KeyField TpDst = new("tp_dst", KeyLayout.Ports, 16, 16);
 
     /// <summary>tcp_flags.</summary>
-    public static readonly KeyField TcpFlags = new("tcp_flags", 5, 32, 16);
+    public static readonly KeyField TcpFlags = new("tcp_flags", KeyLayout.Ports, 32, 16);
 
     /// <summary>ct_zone.</summary>
     public static readonly KeyField CtZone = new("ct_zone", 5, 48, 16);

@@ -21,19 +21,31 @@ public static class HeaderCommit
             return;
         }
 
+        // The Ethernet and IPv4 fields are read a word at a time (see KeyLayout): on the per-packet path.
+        ulong types = key[KeyLayout.Types], dst = key[KeyLayout.EthDst], src = key[KeyLayout.EthSrc];
         var d = packet.Data;
         if (d.Length >= 14)
         {
-            Mac(d, 0, KeyFields.DlDst, committed, key);
-            Mac(d, 6, KeyFields.DlSrc, committed, key);
+            if (((dst ^ committed[KeyLayout.EthDst]) & KeyLayout.Mac) != 0)
+            {
+                WriteMac(d, dst & KeyLayout.Mac);
+            }
+
+            if (((src ^ committed[KeyLayout.EthSrc]) & KeyLayout.Mac) != 0)
+            {
+                WriteMac(d[6..], src & KeyLayout.Mac);
+            }
         }
 
-        Vlan(packet, committed, key);
-        d = packet.Data;
-        ulong dlType = KeyFields.DlType.Get64(key);
+        if ((types ^ committed[KeyLayout.Types]) >> KeyLayout.VlanShift != 0)
+        {
+            Vlan(packet, committed, key);
+            d = packet.Data;
+        }
+
         if (packet.L3 >= 0)
         {
-            switch (dlType)
+            switch ((types >> KeyLayout.DlTypeShift) & 0xffff)
             {
                 case 0x0800:
                     Ipv4(packet, d, committed, key);
@@ -48,15 +60,6 @@ public static class HeaderCommit
         }
 
         KeyFields.CopyMasked(ref committed, key, KeyFields.HeaderMask);
-    }
-
-    private static void Mac(Span<byte> d, int at, KeyField f, in FlowKey old, in FlowKey key)
-    {
-        ulong v = (ulong)f.Get(key);
-        if (v != (ulong)f.Get(old))
-        {
-            WriteMac(d[at..], v);
-        }
     }
 
     /// <summary>Writes a 48-bit MAC.</summary>
@@ -92,34 +95,42 @@ public static class HeaderCommit
     private static void Ipv4(Packet packet, Span<byte> d, in FlowKey old, in FlowKey key)
     {
         var ip = d[packet.L3..];
+        if (ip.Length < 20)
+        {
+            return;
+        }
+
         byte proto = ip[9];
         var l4 = packet.L4 >= 0 ? d[packet.L4..packet.L3End] : [];
-        uint src = (uint)KeyFields.NwSrc.Get64(key), dst = (uint)KeyFields.NwDst.Get64(key);
-        if (src != (uint)KeyFields.NwSrc.Get64(old))
+        ulong addrs = key[KeyLayout.IpAddrs], oldAddrs = old[KeyLayout.IpAddrs];
+        if (addrs != oldAddrs)
         {
-            SetIpv4Address(ip, 12, proto, l4, src);
+            if ((uint)addrs != (uint)oldAddrs)
+            {
+                SetIpv4Address(ip, 12, proto, l4, (uint)addrs);
+            }
+
+            if (addrs >> 32 != oldAddrs >> 32)
+            {
+                SetIpv4Address(ip, 16, proto, l4, (uint)(addrs >> 32));
+            }
         }
 
-        if (dst != (uint)KeyFields.NwDst.Get64(old))
-        {
-            SetIpv4Address(ip, 16, proto, l4, dst);
-        }
-
-        byte tos = (byte)KeyFields.NwTos.Get64(key);
+        byte tos = (byte)(key[KeyLayout.EthDst] >> KeyLayout.TosShift);
         if (ip[1] != tos)
         {
             SetCsum(ip, 10, Recalc16(Csum(ip, 10), (ushort)(ip[1] << 8), (ushort)(tos << 8)));
             ip[1] = tos;
         }
 
-        byte ttl = (byte)KeyFields.NwTtl.Get64(key);
+        byte ttl = (byte)(key[KeyLayout.EthSrc] >> KeyLayout.TtlShift);
         if (ip[8] != ttl)
         {
             SetCsum(ip, 10, Recalc16(Csum(ip, 10), ip[8], ttl));
             ip[8] = ttl;
         }
 
-        if (l4.Length > 0)
+        if (l4.Length > 0 && (uint)(key[KeyLayout.Ports] ^ old[KeyLayout.Ports]) != 0)
         {
             Transport(proto, l4, old, key);
         }
@@ -128,9 +139,7 @@ public static class HeaderCommit
     private static void SetIpv4Address(Span<byte> ip, int at, byte proto, Span<byte> l4, uint value)
     {
         uint oldRaw = BinaryPrimitives.ReadUInt32LittleEndian(ip[at..]);
-        Span<byte> b = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(b, value);
-        uint newRaw = BinaryPrimitives.ReadUInt32LittleEndian(b);
+        uint newRaw = BinaryPrimitives.ReverseEndianness(value);
         if (proto == 6 && l4.Length >= 20)
         {
             SetCsum(l4, 16, Recalc32(Csum(l4, 16), oldRaw, newRaw));
@@ -142,12 +151,13 @@ public static class HeaderCommit
         }
 
         SetCsum(ip, 10, Recalc32(Csum(ip, 10), oldRaw, newRaw));
-        b.CopyTo(ip[at..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(ip[at..], newRaw);
     }
 
     private static void Transport(byte proto, Span<byte> l4, in FlowKey old, in FlowKey key)
     {
-        ushort sp = (ushort)KeyFields.TpSrc.Get64(key), dp = (ushort)KeyFields.TpDst.Get64(key);
+        ulong ports = key[KeyLayout.Ports];
+        ushort sp = (ushort)ports, dp = (ushort)(ports >> 16);
         switch (proto)
         {
             case 6 when l4.Length >= 20:

@@ -201,6 +201,56 @@ public static class MaskedKey
         }
     }
 
+    /// <summary>As <see cref="Blend(ref FlowKey, in FlowKey, in FlowKey)"/>, over only <paramref name="chunks"/> (those where <paramref name="mask"/> has bits).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Blend(ref FlowKey key, in FlowKey from, in FlowKey mask, ReadOnlySpan<int> chunks)
+    {
+        ref ulong k = ref Unsafe.As<FlowKey, ulong>(ref key);
+        ref ulong f = ref Words(from);
+        ref ulong m = ref Words(mask);
+        foreach (int c in chunks)
+        {
+            nuint at = (nuint)(c * ChunkWords);
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var mv = Vector256.LoadUnsafe(ref m, at);
+                Vector256.ConditionalSelect(mv, Vector256.LoadUnsafe(ref f, at), Vector256.LoadUnsafe(ref k, at)).StoreUnsafe(ref k, at);
+            }
+            else
+            {
+                for (nuint w = at; w < at + ChunkWords; w++)
+                {
+                    Unsafe.Add(ref k, w) = (Unsafe.Add(ref k, w) & ~Unsafe.Add(ref m, w)) | (Unsafe.Add(ref f, w) & Unsafe.Add(ref m, w));
+                }
+            }
+        }
+    }
+
+    /// <summary><paramref name="key"/> becomes <paramref name="from"/> where <paramref name="mask"/> is set and <paramref name="other"/> elsewhere, in one pass.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Select(ref FlowKey key, in FlowKey other, in FlowKey from, in FlowKey mask)
+    {
+        ref ulong k = ref Unsafe.As<FlowKey, ulong>(ref key);
+        ref ulong o = ref Words(other);
+        ref ulong f = ref Words(from);
+        ref ulong m = ref Words(mask);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (nuint at = 0; at < FlowKey.Words; at += 4)
+            {
+                var mv = Vector256.LoadUnsafe(ref m, at);
+                Vector256.ConditionalSelect(mv, Vector256.LoadUnsafe(ref f, at), Vector256.LoadUnsafe(ref o, at)).StoreUnsafe(ref k, at);
+            }
+
+            return;
+        }
+
+        for (nuint w = 0; w < FlowKey.Words; w++)
+        {
+            Unsafe.Add(ref k, w) = (Unsafe.Add(ref o, w) & ~Unsafe.Add(ref m, w)) | (Unsafe.Add(ref f, w) & Unsafe.Add(ref m, w));
+        }
+    }
+
     /// <summary><paramref name="key"/> AND <paramref name="mask"/>.</summary>
     public static FlowKey And(in FlowKey key, in FlowKey mask)
     {
