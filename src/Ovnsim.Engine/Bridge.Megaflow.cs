@@ -30,8 +30,6 @@ public sealed partial class Bridge
     /// <summary>The exact-match cache in front of the megaflows (dpif-netdev's EMC): slots by the full key's hash.</summary>
     private const int EmcSlots = 8192;
 
-    private static readonly FlowKey AllBits = AllOnes();
-    private static readonly int[] AllChunks = MaskedKey.ActiveChunks(AllBits);
     private readonly EmcSlot[] _emc = new EmcSlot[EmcSlots];
     private int _generation = 1;
 
@@ -71,7 +69,9 @@ public sealed partial class Bridge
     /// </summary>
     private Megaflow? FindMegaflow(in FlowKey key)
     {
-        ulong h = MaskedKey.Hash(key, AllBits, AllChunks, Width);
+        // As dpif-netdev's EMC: slots by the packet's RSS hash mixed with its recirculation, the whole key compared.
+        ulong h = ((ulong)RssHash.Get64(key) | ((ulong)KeyFields.RecircId.Get64(key) << 32)) * 0x9E3779B97F4A7C15;
+        h ^= h >> 29;
         ref var slot = ref _emc[(int)(h >> 7) & (EmcSlots - 1)];
         if (slot.Generation == _generation && slot.Hash == h && slot.Key.Equals(key))
         {
@@ -88,17 +88,6 @@ public sealed partial class Bridge
         }
 
         return flow;
-    }
-
-    private static FlowKey AllOnes()
-    {
-        var k = default(FlowKey);
-        for (int i = 0; i < FlowKey.Words; i++)
-        {
-            k[i] = ulong.MaxValue;
-        }
-
-        return k;
     }
 
     /// <summary>One exact-match slot: a whole key, its hash, and its megaflow as of a cache generation.</summary>
@@ -140,10 +129,15 @@ public sealed partial class Bridge
     /// <summary>Runs a cached pass: each action with the key as the recorded translation had set it.</summary>
     private void Replay(Xlate x, Megaflow flow)
     {
+        // The keys later ops start from: kept only when there is a later op (most passes have one).
         var bases = x.ReplayBases;
-        bases[0] = x.Key;
-        int next = 1;
         var ops = flow.Ops;
+        if (ops.Length > 1)
+        {
+            bases[0] = x.Key;
+        }
+
+        int next = 1;
         for (int i = 0; i < ops.Length; i++)
         {
             var op = ops[i];
@@ -164,7 +158,10 @@ public sealed partial class Bridge
             else
             {
                 ExecuteCt(x, op.Ct, op.Request);
-                bases[next++] = x.Key;
+                if (i + 1 < ops.Length)
+                {
+                    bases[next++] = x.Key;
+                }
             }
         }
 

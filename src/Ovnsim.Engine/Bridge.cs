@@ -699,7 +699,7 @@ public sealed partial class Bridge
     public static uint Hash5Tuple(in FlowKey key)
     {
         uint hash = 0;
-        ulong type = KeyFields.DlType.Get64(key);
+        ulong type = (key[KeyLayout.Types] >> KeyLayout.DlTypeShift) & 0xffff;
         if (type == 0x86dd)
         {
             // Each 64-bit half as an x86 host reads it from network order.
@@ -710,22 +710,22 @@ public sealed partial class Bridge
         }
         else if (type is 0x0800 or 0x0806)
         {
-            hash = OvsHash.Add(hash, System.Buffers.Binary.BinaryPrimitives.ReverseEndianness((uint)KeyFields.NwSrc.Get64(key)));
-            hash = OvsHash.Add(hash, System.Buffers.Binary.BinaryPrimitives.ReverseEndianness((uint)KeyFields.NwDst.Get64(key)));
+            ulong addrs = key[KeyLayout.IpAddrs];
+            hash = OvsHash.Add(hash, System.Buffers.Binary.BinaryPrimitives.ReverseEndianness((uint)addrs));
+            hash = OvsHash.Add(hash, System.Buffers.Binary.BinaryPrimitives.ReverseEndianness((uint)(addrs >> 32)));
         }
         else
         {
             return OvsHash.FinishWith(hash, 42);
         }
 
-        byte proto = (byte)KeyFields.NwProto.Get64(key);
+        byte proto = (byte)(key[KeyLayout.EthDst] >> KeyLayout.ProtoShift);
         hash = OvsHash.Add(hash, proto);
         if (proto is 6 or 17 or 132 or 1 or 58)
         {
-            uint sp = (uint)KeyFields.TpSrc.Get64(key), dp = (uint)KeyFields.TpDst.Get64(key);
-
             // tp_src then tp_dst in network order, read as one little-endian word.
-            uint ports = ((sp >> 8) & 0xff) | ((sp & 0xff) << 8) | (((dp >> 8) & 0xff) << 16) | ((dp & 0xff) << 24);
+            uint p = (uint)key[KeyLayout.Ports];
+            uint ports = ((p >> 8) & 0xff) | ((p & 0xff) << 8) | (((p >> 24) & 0xff) << 16) | (((p >> 16) & 0xff) << 24);
             hash = OvsHash.Add(hash, ports);
         }
 

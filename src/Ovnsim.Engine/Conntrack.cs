@@ -204,16 +204,16 @@ public sealed class Conntrack
     public Connection? Execute(Packet packet, ref FlowKey key, in CtRequest request, ref FlowKey committed)
     {
         Expire();
-        ushort dlType = (ushort)KeyFields.DlType.Get64(key);
+        ushort dlType = (ushort)(key[KeyLayout.Types] >> KeyLayout.DlTypeShift);
         bool v6 = dlType == 0x86dd;
-        KeyFields.CtZone.Set(ref key, request.Zone, ulong.MaxValue);
-        if ((dlType != 0x0800 && !v6) || packet.L3 < 0 || (KeyFields.NwFrag.Get(key) & FlowExtractor.FragLater) != 0)
+        KeyFields.CtZone.Set64(ref key, request.Zone);
+        if ((dlType != 0x0800 && !v6) || packet.L3 < 0 || ((key[KeyLayout.EthSrc] >> KeyLayout.FragShift) & FlowExtractor.FragLater) != 0)
         {
             SetState(ref key, CtState.Tracked | CtState.Invalid, null, false);
             return null;
         }
 
-        byte proto = (byte)KeyFields.NwProto.Get64(key);
+        byte proto = (byte)(key[KeyLayout.EthDst] >> KeyLayout.ProtoShift);
         var tuple = TupleOf(key, v6, proto, out byte icmpType, out bool icmpError);
         if (icmpError)
         {
@@ -306,15 +306,25 @@ public sealed class Conntrack
 
     private static void SetState(ref FlowKey key, CtState state, Connection? conn, bool tracked)
     {
-        KeyFields.CtState.Set64(ref key, (uint)state);
-        KeyFields.CtMark.Set64(ref key, conn?.Mark ?? 0);
-        KeyFields.CtLabel.Set(ref key, conn?.Label ?? 0, UInt128.MaxValue);
+        // Every packet through conntrack comes here: the ct words are written whole (see KeyLayout).
+        uint mark = conn?.Mark ?? 0;
+        UInt128 label = conn?.Label ?? 0;
+        key[KeyLayout.CtStateMark] = (uint)state | ((ulong)mark << 32);
+        key[KeyLayout.CtLabel] = (ulong)(label >> 64);
+        key[KeyLayout.CtLabel + 1] = (ulong)label;
         bool original = tracked && conn is not null && !conn.IsIpv6;
-        KeyFields.CtNwSrc.Set64(ref key, original ? (ulong)conn!.Original.Src : 0);
-        KeyFields.CtNwDst.Set64(ref key, original ? (ulong)conn!.Original.Dst : 0);
-        KeyFields.CtNwProto.Set64(ref key, original ? conn!.Protocol : 0UL);
-        KeyFields.CtTpSrc.Set64(ref key, original ? conn!.Original.SrcPort : 0UL);
-        KeyFields.CtTpDst.Set64(ref key, original ? conn!.Original.DstPort : 0UL);
+        const ulong protoMask = 0xffUL << KeyLayout.ProtoShift, portsMask = 0xffff_ffff;
+        ulong proto = 0, addrs = 0, ports = 0;
+        if (original)
+        {
+            proto = (ulong)conn!.Protocol << KeyLayout.ProtoShift;
+            addrs = (ulong)(uint)conn.Original.Src | ((ulong)(uint)conn.Original.Dst << 32);
+            ports = conn.Original.SrcPort | ((ulong)conn.Original.DstPort << 16);
+        }
+
+        key[KeyLayout.CtProto] = (key[KeyLayout.CtProto] & ~protoMask) | proto;
+        key[KeyLayout.CtAddrs] = addrs;
+        key[KeyLayout.CtPorts] = (key[KeyLayout.CtPorts] & ~portsMask) | ports;
     }
 
     /// <summary>The table's key compared field by field and hashed by mixing its words (not through the generic
@@ -340,11 +350,12 @@ public sealed class Conntrack
 
     private static CtTuple TupleOf(in FlowKey key, bool v6, byte proto, out byte icmpType, out bool icmpError)
     {
-        UInt128 src = v6 ? KeyFields.Ipv6Src.Get(key) : KeyFields.NwSrc.Get(key);
-        UInt128 dst = v6 ? KeyFields.Ipv6Dst.Get(key) : KeyFields.NwDst.Get(key);
+        ulong addrs = key[KeyLayout.IpAddrs], ports = key[KeyLayout.Ports];
+        UInt128 src = v6 ? KeyFields.Ipv6Src.Get(key) : (uint)addrs;
+        UInt128 dst = v6 ? KeyFields.Ipv6Dst.Get(key) : (uint)(addrs >> 32);
         icmpType = 0;
         icmpError = false;
-        ushort sp = (ushort)KeyFields.TpSrc.Get64(key), dp = (ushort)KeyFields.TpDst.Get64(key);
+        ushort sp = (ushort)ports, dp = (ushort)(ports >> 16);
         if (proto is 1 or 58)
         {
             icmpType = (byte)sp;

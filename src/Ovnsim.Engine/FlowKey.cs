@@ -132,6 +132,21 @@ internal static class KeyLayout
 
     /// <summary>nw_frag's shift in <see cref="EthSrc"/>.</summary>
     public const int FragShift = 56;
+
+    /// <summary>ct_state (bits 0-31), ct_mark (32-63).</summary>
+    public const int CtStateMark = 7;
+
+    /// <summary>ct_label's high half; the low half is the next word.</summary>
+    public const int CtLabel = 16;
+
+    /// <summary>ct_nw_proto, at <see cref="ProtoShift"/> (as nw_proto in <see cref="EthDst"/>).</summary>
+    public const int CtProto = 18;
+
+    /// <summary>ct_nw_src (bits 0-31), ct_nw_dst (32-63).</summary>
+    public const int CtAddrs = 20;
+
+    /// <summary>ct_tp_src (bits 0-15), ct_tp_dst (16-31).</summary>
+    public const int CtPorts = 21;
 }
 
 /// <summary>
@@ -237,10 +252,10 @@ public static class KeyFields
     public static readonly KeyField TunId = new("tun_id", 6, 0, 64);
 
     /// <summary>ct_state.</summary>
-    public static readonly KeyField CtState = new("ct_state", 7, 0, 32);
+    public static readonly KeyField CtState = new("ct_state", KeyLayout.CtStateMark, 0, 32);
 
     /// <summary>ct_mark.</summary>
-    public static readonly KeyField CtMark = new("ct_mark", 7, 32, 32);
+    public static readonly KeyField CtMark = new("ct_mark", KeyLayout.CtStateMark, 32, 32);
 
     /// <summary>ip_dscp: the TOS byte's six DSCP bits, shifted down.</summary>
     public static readonly KeyField IpDscp = new("ip_dscp", 2, 58, 6);
@@ -251,28 +266,28 @@ public static class KeyFields
     // Words 8-15: xreg0..7 (reg0 the high half of xreg0).
 
     /// <summary>ct_label (words 16-17).</summary>
-    public static readonly KeyField CtLabel = new("ct_label", 16, 0, 128);
+    public static readonly KeyField CtLabel = new("ct_label", KeyLayout.CtLabel, 0, 128);
 
     /// <summary>arp_sha / nd_sll.</summary>
     public static readonly KeyField ArpSha = new("arp_sha", 18, 0, 48);
 
     /// <summary>ct_nw_proto.</summary>
-    public static readonly KeyField CtNwProto = new("ct_nw_proto", 18, 48, 8);
+    public static readonly KeyField CtNwProto = new("ct_nw_proto", KeyLayout.CtProto, KeyLayout.ProtoShift, 8);
 
     /// <summary>arp_tha / nd_tll.</summary>
     public static readonly KeyField ArpTha = new("arp_tha", 19, 0, 48);
 
     /// <summary>ct_nw_src.</summary>
-    public static readonly KeyField CtNwSrc = new("ct_nw_src", 20, 0, 32);
+    public static readonly KeyField CtNwSrc = new("ct_nw_src", KeyLayout.CtAddrs, 0, 32);
 
     /// <summary>ct_nw_dst.</summary>
-    public static readonly KeyField CtNwDst = new("ct_nw_dst", 20, 32, 32);
+    public static readonly KeyField CtNwDst = new("ct_nw_dst", KeyLayout.CtAddrs, 32, 32);
 
     /// <summary>ct_tp_src.</summary>
-    public static readonly KeyField CtTpSrc = new("ct_tp_src", 21, 0, 16);
+    public static readonly KeyField CtTpSrc = new("ct_tp_src", KeyLayout.CtPorts, 0, 16);
 
     /// <summary>ct_tp_dst.</summary>
-    public static readonly KeyField CtTpDst = new("ct_tp_dst", 21, 16, 16);
+    public static readonly KeyField CtTpDst = new("ct_tp_dst", KeyLayout.CtPorts, 16, 16);
 
     /// <summary>conj_id.</summary>
     public static readonly KeyField ConjId = new("conj_id", 21, 32, 32);
