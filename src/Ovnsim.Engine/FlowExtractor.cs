@@ -33,8 +33,9 @@ public static class FlowExtractor
             return;
         }
 
-        KeyFields.DlDst.Set(ref key, Mac(d), ulong.MaxValue);
-        KeyFields.DlSrc.Set(ref key, Mac(d[6..]), ulong.MaxValue);
+        // The header fields were cleared above, so each is ORed into its word (see KeyLayout): every packet comes here.
+        key[KeyLayout.EthDst] |= Mac(d);
+        key[KeyLayout.EthSrc] |= Mac(d[6..]);
         int at = 12;
         ushort type = BinaryPrimitives.ReadUInt16BigEndian(d[at..]);
         bool first = true;
@@ -44,7 +45,7 @@ public static class FlowExtractor
             {
                 packet.L2_5 = at;
                 ushort tci = BinaryPrimitives.ReadUInt16BigEndian(d[(at + 2)..]);
-                KeyFields.VlanTci.Set(ref key, (ushort)(tci | 0x1000), ulong.MaxValue);
+                key[KeyLayout.Types] |= (ulong)(ushort)(tci | 0x1000) << KeyLayout.VlanShift;
                 first = false;
             }
 
@@ -58,7 +59,7 @@ public static class FlowExtractor
             type = 0x5ff; // FLOW_DL_TYPE_NONE: 802.2 frame
         }
 
-        KeyFields.DlType.Set(ref key, type, ulong.MaxValue);
+        key[KeyLayout.Types] |= (ulong)type << KeyLayout.DlTypeShift;
         var l3 = d[at..];
         switch (type)
         {
@@ -90,12 +91,10 @@ public static class FlowExtractor
 
         packet.L3 = at;
         packet.L3End = at + total;
-        KeyFields.NwSrc.Set(ref key, BinaryPrimitives.ReadUInt32BigEndian(ip[12..]), uint.MaxValue);
-        KeyFields.NwDst.Set(ref key, BinaryPrimitives.ReadUInt32BigEndian(ip[16..]), uint.MaxValue);
+        key[KeyLayout.IpAddrs] = BinaryPrimitives.ReadUInt32BigEndian(ip[12..]) | ((ulong)BinaryPrimitives.ReadUInt32BigEndian(ip[16..]) << 32);
         byte proto = ip[9];
-        KeyFields.NwProto.Set(ref key, proto, 0xff);
-        KeyFields.NwTos.Set(ref key, ip[1], 0xff);
-        KeyFields.NwTtl.Set(ref key, ip[8], 0xff);
+        key[KeyLayout.EthDst] |= ((ulong)proto << KeyLayout.ProtoShift) | ((ulong)ip[1] << KeyLayout.TosShift);
+        key[KeyLayout.EthSrc] |= (ulong)ip[8] << KeyLayout.TtlShift;
         ushort frag = BinaryPrimitives.ReadUInt16BigEndian(ip[6..]);
         if ((frag & 0x3fff) != 0)
         {
@@ -105,7 +104,7 @@ public static class FlowExtractor
                 f |= FragLater;
             }
 
-            KeyFields.NwFrag.Set(ref key, f, 0xff);
+            key[KeyLayout.EthSrc] |= (ulong)f << KeyLayout.FragShift;
             if ((f & FragLater) != 0)
             {
                 return;
@@ -203,7 +202,7 @@ public static class FlowExtractor
 
                 packet.L4 = at;
                 Ports(l4, ref key);
-                KeyFields.TcpFlags.Set(ref key, (ushort)(BinaryPrimitives.ReadUInt16BigEndian(l4[12..]) & 0x0fff), 0xffff);
+                key[KeyLayout.Ports] |= (ulong)(BinaryPrimitives.ReadUInt16BigEndian(l4[12..]) & 0x0fff) << 32;
                 break;
             case 17 when l4.Length >= 8:
             case 132 when l4.Length >= 12:
@@ -277,8 +276,7 @@ public static class FlowExtractor
 
     private static void Ports(ReadOnlySpan<byte> l4, ref FlowKey key)
     {
-        KeyFields.TpSrc.Set(ref key, BinaryPrimitives.ReadUInt16BigEndian(l4), 0xffff);
-        KeyFields.TpDst.Set(ref key, BinaryPrimitives.ReadUInt16BigEndian(l4[2..]), 0xffff);
+        key[KeyLayout.Ports] |= BinaryPrimitives.ReadUInt16BigEndian(l4) | ((ulong)BinaryPrimitives.ReadUInt16BigEndian(l4[2..]) << 16);
     }
 
     private static void Arp(Packet packet, ReadOnlySpan<byte> arp, int at, ref FlowKey key)
