@@ -167,9 +167,9 @@ public sealed partial class Bridge
         var x = _x;
         x.Reset(sink);
         x.Packet.Load(frame);
-        KeyFields.InPort.Set(ref x.Key, inPort, uint.MaxValue);
-        FlowExtractor.Extract(x.Packet, ref x.Key);
-        RssHash.Set(ref x.Key, Hash5Tuple(x.Key), uint.MaxValue);
+        KeyFields.InPort.Set64(ref x.Key, inPort);
+        FlowExtractor.ExtractCleared(x.Packet, ref x.Key); // Reset left the key all zero
+        RssHash.Set64(ref x.Key, Hash5Tuple(x.Key));
         return x;
     }
 

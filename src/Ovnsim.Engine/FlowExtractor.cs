@@ -25,6 +25,12 @@ public static class FlowExtractor
     public static void Extract(Packet packet, ref FlowKey key)
     {
         KeyFields.CopyMasked(ref key, default, KeyFields.HeaderMask);
+        ExtractCleared(packet, ref key);
+    }
+
+    /// <summary>As <see cref="Extract"/>, into a key whose header fields are already clear (a bridge's new packet).</summary>
+    internal static void ExtractCleared(Packet packet, ref FlowKey key)
+    {
         packet.L2_5 = packet.L3 = packet.L4 = -1;
         ReadOnlySpan<byte> d = packet.Data;
         packet.L3End = d.Length;
