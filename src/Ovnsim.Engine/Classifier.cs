@@ -336,7 +336,9 @@ public sealed class Classifier<T>
                     }
                 }
 
-                if (TOps.HasFree(ref bucket))
+                // Slots fill from the first and are never emptied: a free last slot means the bucket never
+                // overflowed into the next.
+                if (Unsafe.Add(ref bucket, Slots - 1) == 0)
                 {
                     return -1;
                 }

@@ -20,9 +20,6 @@ internal interface IMaskedOps
 
     /// <summary>A bit per slot of the <see cref="MaskedKey.BucketSlots"/>-hash bucket at <paramref name="bucket"/> that holds <paramref name="hash"/>.</summary>
     static abstract uint Probe(ref ulong bucket, ulong hash);
-
-    /// <summary>Whether the bucket has a free slot (a 0 hash): then no probe need look further.</summary>
-    static abstract bool HasFree(ref ulong bucket);
 }
 
 /// <summary>One word at a time: the reference every vector width agrees with.</summary>
@@ -68,20 +65,23 @@ internal readonly struct ScalarOps : IMaskedOps
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static uint Probe(ref ulong bucket, ulong hash)
     {
+        // A bucket fills from its first slot and never empties (see the classifier's Subtable): the first free slot
+        // ends what it holds.
         uint hits = 0;
         for (int i = 0; i < MaskedKey.BucketSlots; i++)
         {
-            if (Unsafe.Add(ref bucket, i) == hash)
+            ulong h = Unsafe.Add(ref bucket, i);
+            if (h == 0)
             {
-                hits |= 1u << i;
+                break;
             }
+
+            hits |= (h == hash ? 1u : 0u) << i;
         }
 
         return hits;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool HasFree(ref ulong bucket) => Probe(ref bucket, 0) != 0;
 }
 
 /// <summary>Vector128: half a chunk a step.</summary>
@@ -132,8 +132,6 @@ internal readonly struct V128Ops : IMaskedOps
             | (Vector128.Equals(Vector128.LoadUnsafe(ref bucket, 6), h).ExtractMostSignificantBits() << 6);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool HasFree(ref ulong bucket) => Probe(ref bucket, 0) != 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<ulong> Rotl5(Vector128<ulong> v) =>
@@ -195,8 +193,6 @@ internal readonly struct V256Ops : IMaskedOps
             | (Vector256.Equals(Vector256.LoadUnsafe(ref bucket, 4), h).ExtractMostSignificantBits() << 4);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool HasFree(ref ulong bucket) => Probe(ref bucket, 0) != 0;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector256<ulong> Rotl5(Vector256<ulong> v) =>
@@ -246,6 +242,4 @@ internal readonly struct V512Ops : IMaskedOps
     public static uint Probe(ref ulong bucket, ulong hash) =>
         (uint)Vector512.Equals(Vector512.LoadUnsafe(ref bucket), Vector512.Create(hash)).ExtractMostSignificantBits();
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool HasFree(ref ulong bucket) => Probe(ref bucket, 0) != 0;
 }
