@@ -73,7 +73,7 @@ public sealed partial class Bridge
         ulong h = ((ulong)RssHash.Get64(key) | ((ulong)KeyFields.RecircId.Get64(key) << 32)) * 0x9E3779B97F4A7C15;
         h ^= h >> 29;
         ref var slot = ref _emc[(int)(h >> 7) & (EmcSlots - 1)];
-        if (slot.Generation == _generation && slot.Hash == h && slot.Key.Equals(key))
+        if (slot.Generation == _generation && slot.Hash == h && MaskedKey.Equal(slot.Key, key))
         {
             return slot.Flow;
         }

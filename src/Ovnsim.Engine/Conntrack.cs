@@ -175,8 +175,7 @@ internal sealed class TcpPeer
 /// </summary>
 public sealed class Conntrack
 {
-    private readonly Dictionary<(ushort Zone, bool V6, byte Proto, CtTuple Tuple), (Connection Conn, bool Reply)> _table =
-        new(TableKeyComparer.Instance);
+    private readonly Dictionary<TableKey, (Connection Conn, bool Reply)> _table = [];
     private readonly LinkedList<Connection> _connections = [];
     private long _lastSweep = long.MinValue;
 
@@ -236,7 +235,7 @@ public sealed class Conntrack
         CtState state;
         Connection? conn = null;
         bool reply = false;
-        if (_table.TryGetValue((request.Zone, v6, proto, tuple), out var found) && found.Conn.ExpiresAt < NowMs)
+        if (_table.TryGetValue(new TableKey(request.Zone, v6, proto, tuple), out var found) && found.Conn.ExpiresAt < NowMs)
         {
             // Expired but not yet swept: as good as gone (conn_key_lookup skips it).
             Remove(found.Conn);
@@ -327,21 +326,29 @@ public sealed class Conntrack
         key[KeyLayout.CtPorts] = (key[KeyLayout.CtPorts] & ~portsMask) | ports;
     }
 
-    /// <summary>The table's key compared field by field and hashed by mixing its words (not through the generic
-    /// comparers a value tuple of records goes through).</summary>
-    private sealed class TableKeyComparer : IEqualityComparer<(ushort Zone, bool V6, byte Proto, CtTuple Tuple)>
+    /// <summary>
+    /// The table's key: compared field by field and hashed by mixing its words. A struct with its own equality, so
+    /// that the dictionary's default comparer is devirtualized and inlined (a value tuple of records goes through
+    /// generic comparers, a comparer object through interface calls).
+    /// </summary>
+    private readonly struct TableKey(ushort zone, bool v6, byte proto, CtTuple tuple) : IEquatable<TableKey>
     {
-        public static readonly TableKeyComparer Instance = new();
+        private readonly CtTuple _tuple = tuple;
+        private readonly ushort _zone = zone;
+        private readonly byte _proto = proto;
+        private readonly bool _v6 = v6;
 
-        public bool Equals((ushort Zone, bool V6, byte Proto, CtTuple Tuple) a, (ushort Zone, bool V6, byte Proto, CtTuple Tuple) b) =>
-            a.Zone == b.Zone && a.V6 == b.V6 && a.Proto == b.Proto && a.Tuple.Src == b.Tuple.Src && a.Tuple.Dst == b.Tuple.Dst
-            && a.Tuple.SrcPort == b.Tuple.SrcPort && a.Tuple.DstPort == b.Tuple.DstPort;
+        public bool Equals(TableKey other) =>
+            _zone == other._zone && _v6 == other._v6 && _proto == other._proto && _tuple.Src == other._tuple.Src
+            && _tuple.Dst == other._tuple.Dst && _tuple.SrcPort == other._tuple.SrcPort && _tuple.DstPort == other._tuple.DstPort;
 
-        public int GetHashCode((ushort Zone, bool V6, byte Proto, CtTuple Tuple) k)
+        public override bool Equals(object? obj) => obj is TableKey k && Equals(k);
+
+        public override int GetHashCode()
         {
-            ulong h = ((ulong)k.Zone << 48) ^ ((ulong)k.Proto << 40) ^ (k.V6 ? 1UL << 39 : 0) ^ ((ulong)k.Tuple.SrcPort << 16) ^ k.Tuple.DstPort;
-            h = (h ^ (ulong)k.Tuple.Src ^ (ulong)(k.Tuple.Src >> 64)) * 0x9E3779B97F4A7C15;
-            h = (h ^ (ulong)k.Tuple.Dst ^ (ulong)(k.Tuple.Dst >> 64)) * 0xC2B2AE3D27D4EB4F;
+            ulong h = ((ulong)_zone << 48) ^ ((ulong)_proto << 40) ^ (_v6 ? 1UL << 39 : 0) ^ ((ulong)_tuple.SrcPort << 16) ^ _tuple.DstPort;
+            h = (h ^ (ulong)_tuple.Src ^ (ulong)(_tuple.Src >> 64)) * 0x9E3779B97F4A7C15;
+            h = (h ^ (ulong)_tuple.Dst ^ (ulong)(_tuple.Dst >> 64)) * 0xC2B2AE3D27D4EB4F;
             return (int)(h ^ (h >> 32));
         }
     }
@@ -438,8 +445,8 @@ public sealed class Conntrack
         }
 
         conn.Node = _connections.AddLast(conn);
-        _table[(request.Zone, v6, proto, conn.Original)] = (conn, false);
-        _table[(request.Zone, v6, proto, conn.ReplyTuple)] = (conn, true);
+        _table[new TableKey(request.Zone, v6, proto, conn.Original)] = (conn, false);
+        _table[new TableKey(request.Zone, v6, proto, conn.ReplyTuple)] = (conn, true);
         return conn;
     }
 
@@ -454,8 +461,8 @@ public sealed class Conntrack
             conn.Node = null;
         }
 
-        _table.Remove((conn.Zone, conn.IsIpv6, conn.Protocol, conn.Original));
-        _table.Remove((conn.Zone, conn.IsIpv6, conn.Protocol, conn.ReplyTuple));
+        _table.Remove(new TableKey(conn.Zone, conn.IsIpv6, conn.Protocol, conn.Original));
+        _table.Remove(new TableKey(conn.Zone, conn.IsIpv6, conn.Protocol, conn.ReplyTuple));
     }
 
     /// <summary>
@@ -826,7 +833,7 @@ public sealed class Conntrack
                 var t = new CtTuple(BinaryPrimitives.ReadUInt32BigEndian(ip[12..]), BinaryPrimitives.ReadUInt32BigEndian(ip[16..]),
                     proto is 6 or 17 or 132 ? BinaryPrimitives.ReadUInt16BigEndian(ip[ihl..]) : (ushort)0,
                     proto is 6 or 17 or 132 ? BinaryPrimitives.ReadUInt16BigEndian(ip[(ihl + 2)..]) : (ushort)0);
-                if (_table.TryGetValue((request.Zone, false, proto, t), out var f))
+                if (_table.TryGetValue(new TableKey(request.Zone, false, proto, t), out var f))
                 {
                     (conn, reply) = f;
 

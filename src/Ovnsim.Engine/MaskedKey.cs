@@ -148,6 +148,12 @@ public static class MaskedKey
         }
     }
 
+    /// <summary>Whether every word of <paramref name="a"/> and <paramref name="b"/> is equal, a vector at a time (without copying either).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Equal(in FlowKey a, in FlowKey b) =>
+        System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref Words(a), FlowKey.Words)
+            .SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref Words(b), FlowKey.Words));
+
     /// <summary>Whether <paramref name="a"/> and <paramref name="b"/> agree on the bits of <paramref name="mask"/>, a vector at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool EqualMasked(in FlowKey a, in FlowKey b, in FlowKey mask)
