@@ -803,14 +803,13 @@ public sealed class Conntrack
         }
         else
         {
-            KeyFields.NwSrc.Set(ref key, want.Src, uint.MaxValue);
-            KeyFields.NwDst.Set(ref key, want.Dst, uint.MaxValue);
+            key[KeyLayout.IpAddrs] = (uint)want.Src | ((ulong)(uint)want.Dst << 32);
         }
 
         if (conn.Protocol is 6 or 17 or 132)
         {
-            KeyFields.TpSrc.Set(ref key, want.SrcPort, 0xffff);
-            KeyFields.TpDst.Set(ref key, want.DstPort, 0xffff);
+            const ulong ports = 0xffff_ffff;
+            key[KeyLayout.Ports] = (key[KeyLayout.Ports] & ~ports) | want.SrcPort | ((ulong)want.DstPort << 16);
         }
 
         HeaderCommit.Commit(packet, ref committed, key);
