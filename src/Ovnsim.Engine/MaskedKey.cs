@@ -185,27 +185,7 @@ public static class MaskedKey
 
     /// <summary><paramref name="key"/> with the bits of <paramref name="mask"/> taken from <paramref name="from"/>, a vector at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Blend(ref FlowKey key, in FlowKey from, in FlowKey mask)
-    {
-        ref ulong k = ref Unsafe.As<FlowKey, ulong>(ref key);
-        ref ulong f = ref Unsafe.As<FlowKey, ulong>(ref Unsafe.AsRef(in from));
-        ref ulong m = ref Unsafe.As<FlowKey, ulong>(ref Unsafe.AsRef(in mask));
-        if (Vector256.IsHardwareAccelerated)
-        {
-            for (nuint at = 0; at < FlowKey.Words; at += 4)
-            {
-                var mv = Vector256.LoadUnsafe(ref m, at);
-                Vector256.ConditionalSelect(mv, Vector256.LoadUnsafe(ref f, at), Vector256.LoadUnsafe(ref k, at)).StoreUnsafe(ref k, at);
-            }
-
-            return;
-        }
-
-        for (nuint w = 0; w < FlowKey.Words; w++)
-        {
-            Unsafe.Add(ref k, w) = (Unsafe.Add(ref k, w) & ~Unsafe.Add(ref m, w)) | (Unsafe.Add(ref f, w) & Unsafe.Add(ref m, w));
-        }
-    }
+    public static void Blend(ref FlowKey key, in FlowKey from, in FlowKey mask) => Select(ref key, key, from, mask);
 
     /// <summary>As <see cref="Blend(ref FlowKey, in FlowKey, in FlowKey)"/>, over only <paramref name="chunks"/> (those where <paramref name="mask"/> has bits).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -232,7 +212,11 @@ public static class MaskedKey
         }
     }
 
-    /// <summary><paramref name="key"/> becomes <paramref name="from"/> where <paramref name="mask"/> is set and <paramref name="other"/> elsewhere, in one pass.</summary>
+    /// <summary>
+    /// <paramref name="key"/> becomes <paramref name="from"/> where <paramref name="mask"/> is set and
+    /// <paramref name="other"/> elsewhere, in one pass (<paramref name="other"/> may be <paramref name="key"/> itself:
+    /// each vector is read before it is written).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Select(ref FlowKey key, in FlowKey other, in FlowKey from, in FlowKey mask)
     {
