@@ -132,12 +132,12 @@ public sealed class Classifier<T>
                 break;
             }
 
-            // Only a rule above the best so far is of interest; the probe skips the rest without comparing them.
             if (collect && !sub.PassesStages(key, Width, ref wildcards))
             {
                 continue;
             }
 
+            // Only a rule above the best so far is of interest; the probe skips the rest without comparing them.
             int slot = sub.FindSlot<TOps>(key, floor);
             if (slot >= 0)
             {
@@ -173,7 +173,8 @@ public sealed class Classifier<T>
 
     /// <summary>
     /// One mask's rules: an open-addressing table of buckets of <see cref="MaskedKey.BucketSlots"/> hashes (0 marks
-    /// an empty slot), compared a bucket at a time, beside each slot's best priority and its masked value packed to
+    /// an empty slot; a bucket fills from its first slot, overflows into the next bucket when full, and never
+    /// empties, as rules are only added or replaced), compared a bucket at a time, beside each slot's best priority and its masked value packed to
     /// the chunks the mask touches — so a probe touches only contiguous arrays and reads no rule object unless it
     /// wins. For lookups that collect wildcards, OVS's staged lookup in front of it: the mask cut after each field
     /// group (<see cref="KeyFields.Stages"/>: metadata, L2, L3) with the set of the rules' hashes over each cut, so
