@@ -33,8 +33,9 @@ public sealed partial class LiveNamespaceTests
         Assert.True(Environment.UserName == "root" && File.Exists("/dev/net/tun") && (File.Exists("/usr/sbin/ip") || File.Exists("/sbin/ip") || File.Exists("/usr/bin/ip")),
             "this test needs root, /dev/net/tun and iproute2 (as CI has); set OVNSIM_NO_NETNS=1 to skip it");
 
+        RemoveStaleNamespaces();
         int id = Environment.ProcessId % 100_000;
-        string nsExt = $"ovnsim-ext-{id}", nsVm = $"ovnsim-vm2-{id}";
+        string nsExt = $"ovnsim-ext-{Environment.ProcessId}", nsVm = $"ovnsim-vm2-{Environment.ProcessId}"; // interface names need the shorter id
         string tapExt = $"ovse{id}", tapVm = $"ovsv{id}";
         var nb = Ovnsim.Ovsdb.Nbctl.NbctlScript.Run(File.ReadAllText(TestData.Seed("seed.nbctl")), "seed.nbctl");
         var sb = Ovnsim.Northd.Southbound.SouthboundWriter.Write(Ovnsim.Northd.NorthdCompiler.Compile(nb));
@@ -224,6 +225,24 @@ public sealed partial class LiveNamespaceTests
     private static partial int SetNs(int fd, int nstype);
 
     private static void Ip(string args) => Run("ip", args);
+
+    /// <summary>
+    /// Deletes the namespaces of an earlier test process that is gone (a test host that crashed never reached its
+    /// finally), so that they do not pile up on a machine that runs the tests often.
+    /// </summary>
+    private static void RemoveStaleNamespaces()
+    {
+        var (_, list) = RunIp("netns list");
+        foreach (string line in list.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string name = line.Split(' ')[0];
+            var m = System.Text.RegularExpressions.Regex.Match(name, @"^ovnsim-(ext|vm2)-(\d+)$");
+            if (m.Success && !Directory.Exists($"/proc/{m.Groups[2].Value}"))
+            {
+                TryIp($"netns del {name}");
+            }
+        }
+    }
 
     private static void Run(string program, string args)
     {
