@@ -156,6 +156,26 @@ public sealed class Classifier<T>
     /// <summary>As <see cref="LookupAll(in FlowKey, int, List{ClassifierRule{T}})"/>, collecting wildcards as <see cref="Lookup(in FlowKey, ref FlowKey)"/> does.</summary>
     public void LookupAll(in FlowKey key, int above, List<ClassifierRule<T>> output, ref FlowKey wildcards)
     {
+        switch (Width)
+        {
+            case SimdWidth.V512:
+                LookupAll<V512Ops>(key, above, output, ref wildcards);
+                break;
+            case SimdWidth.V256:
+                LookupAll<V256Ops>(key, above, output, ref wildcards);
+                break;
+            case SimdWidth.V128:
+                LookupAll<V128Ops>(key, above, output, ref wildcards);
+                break;
+            default:
+                LookupAll<ScalarOps>(key, above, output, ref wildcards);
+                break;
+        }
+    }
+
+    private void LookupAll<TOps>(in FlowKey key, int above, List<ClassifierRule<T>> output, ref FlowKey wildcards)
+        where TOps : struct, IMaskedOps
+    {
         bool collect = !Unsafe.IsNullRef(ref wildcards);
         foreach (var sub in _ordered)
         {
@@ -166,7 +186,7 @@ public sealed class Classifier<T>
 
             if (!collect || sub.PassesStages(key, Width, ref wildcards))
             {
-                sub.FindAll(key, Width, above, output);
+                sub.FindAll<TOps>(key, above, output);
             }
         }
     }
@@ -367,15 +387,10 @@ public sealed class Classifier<T>
             return true;
         }
 
-        public void FindAll(in FlowKey key, SimdWidth width, int above, List<ClassifierRule<T>> output)
+        public void FindAll<TOps>(in FlowKey key, int above, List<ClassifierRule<T>> output)
+            where TOps : struct, IMaskedOps
         {
-            int slot = width switch
-            {
-                SimdWidth.V512 => FindSlot<V512Ops>(key, above),
-                SimdWidth.V256 => FindSlot<V256Ops>(key, above),
-                SimdWidth.V128 => FindSlot<V128Ops>(key, above),
-                _ => FindSlot<ScalarOps>(key, above),
-            };
+            int slot = FindSlot<TOps>(key, above);
             if (slot < 0)
             {
                 return;

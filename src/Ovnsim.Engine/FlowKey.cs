@@ -157,6 +157,8 @@ internal static class CtWords
 {
     private static readonly int[] Words = FindWords();
 
+    private static readonly ulong[] Masks = [.. Words.Select(w => KeyFields.CtMask[w])];
+
     private static int[] FindWords()
     {
         int[] words = [.. Enumerable.Range(0, FlowKey.Words).Where(w => KeyFields.CtMask[w] != 0)];
@@ -190,7 +192,7 @@ internal static class CtWords
         for (int i = 0; i < words.Length; i++)
         {
             int w = words[i];
-            ulong m = KeyFields.CtMask[w];
+            ulong m = Masks[i];
             key[w] = (key[w] & ~m) | (saved[i] & m);
         }
     }
