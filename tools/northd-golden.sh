@@ -35,7 +35,7 @@
 # with `ovs-appctl netdev-dummy/receive` in order, and after each step steps.txt records the size of every
 # interface's tx pcap (what the step sent is the bytes added), `dpctl/dump-conntrack` and the SB MAC_Binding rows:
 #   steps.txt            "step NAME", then "at MS" (when the frame went in, in ms after the first one), "tx IFACE
-#                        BYTES", "conntrack LINE" and "mac-binding PORT,IP,MAC" lines
+#                        BYTES", "conntrack LINE", "mac-binding PORT,IP,MAC" and "fdb MAC,DP_KEY,PORT_KEY" lines
 #   tx-IFACE.pcap        everything IFACE sent, from start to the last step
 set -euo pipefail
 controller=false
@@ -183,6 +183,7 @@ run_packets() {  # PACKETS OUTDIR: inject each step's frame, record what came ou
     ovs-appctl -t "$tmp/vswitchd.ctl" dpctl/dump-conntrack | sort | sed 's/^/conntrack /'
     ovn-sbctl --db="$sb" --bare --format=csv --no-headings --columns=logical_port,ip,mac list MAC_Binding | sort \
       | sed 's/^/mac-binding /'
+    ovn-sbctl --db="$sb" --bare --format=csv --no-headings --columns=mac,dp_key,port_key list FDB | sort | sed 's/^/fdb /'
   }
   state start > "$out/steps.txt"
   while IFS=$'\t' read -r name iface frame _; do

@@ -22,7 +22,7 @@ internal static partial class Commands
     /// [--expect DIR] [--no-megaflows] [--garps | --garps-before SECONDS]</c>: injects the packets of capture files
     /// on logical ports, in timestamp order across files, with conntrack, MAC bindings and held packets carried from
     /// packet to packet; writes one pcap per logical port with what left it (and with --pcapng, everything in one
-    /// file), conntrack.txt and mac-bindings.txt; prints a summary; with --expect, compares each port's frames with
+    /// file), conntrack.txt, mac-bindings.txt and fdb.txt; prints a summary; with --expect, compares each port's frames with
     /// the expected capture, packet by packet.
     /// </summary>
     public static int Replay(CommandLine line, TextWriter stdout, TextWriter stderr)
@@ -110,6 +110,12 @@ internal static partial class Commands
         File.WriteAllLines(Path.Combine(outDir, "conntrack.txt"), sim.Bridge.Conntrack.Dump());
         File.WriteAllLines(Path.Combine(outDir, "mac-bindings.txt"),
             sim.Southbound.MacBindings.Select(m => $"{m.LogicalPort} {m.Ip} {m.Mac}"));
+        File.WriteAllLines(Path.Combine(outDir, "fdb.txt"), sim.Southbound.Fdb.Select(f =>
+        {
+            var dp = sim.Southbound.DatapathBindings.FirstOrDefault(d => d.TunnelKey == f.DpKey);
+            var port = sim.Southbound.PortBindings.FirstOrDefault(p => p.TunnelKey == f.PortKey && p.Datapath?.TunnelKey == f.DpKey);
+            return $"{f.Mac} {dp?.Name ?? $"datapath {f.DpKey}"} {port?.LogicalPort ?? $"port {f.PortKey}"}";
+        }));
         double seconds = clock.Elapsed.TotalSeconds;
         stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"replayed {summary.Packets} packets in {seconds:F2} s ({(seconds > 0 ? summary.Packets / seconds : 0):F0} packets/s); outputs in {outDir}"));

@@ -30,7 +30,7 @@ internal static class Usage
                                   (streamed), with conntrack, MAC bindings and held packets carried along. PORT
                                   is a logical port, an --ovs interface name or a Neutron port name; a pcapng
                                   without PORT= names each packet's port by its interface name. Writes one pcap
-                                  per port with what left it, conntrack.txt and mac-bindings.txt, and prints
+                                  per port with what left it, conntrack.txt, mac-bindings.txt and fdb.txt, and prints
                                   packets in/out/dropped per port and drops by logical stage and reason.
                                   --pcapng: everything, in and out, in one file (an interface per port)
                                   --expect: compare each port's frames with DIR's PORT.pcap[ng] (or

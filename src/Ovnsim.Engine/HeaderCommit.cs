@@ -169,9 +169,7 @@ public static class HeaderCommit
                 SetPort(l4, 2, dp, 6, udp: true);
                 break;
             case 132 when l4.Length >= 12:
-                // SCTP's CRC32c is recomputed by OVS; ports are rewritten here and the CRC left to the sender.
-                BinaryPrimitives.WriteUInt16BigEndian(l4, sp);
-                BinaryPrimitives.WriteUInt16BigEndian(l4[2..], dp);
+                SetSctpPorts(l4, sp, dp);
                 break;
             case 1 or 58 when l4.Length >= 8:
                 if (l4[0] != (byte)sp || l4[1] != (byte)dp)
@@ -184,6 +182,25 @@ public static class HeaderCommit
 
                 break;
         }
+    }
+
+    /// <summary>
+    /// <c>packet_set_sctp_port</c>: the ports rewritten and the CRC32c moved by the difference between the correct
+    /// CRCs before and after, so that a wrong CRC stays wrong by the same amount.
+    /// </summary>
+    private static void SetSctpPorts(Span<byte> l4, ushort sp, ushort dp)
+    {
+        if (BinaryPrimitives.ReadUInt16BigEndian(l4) == sp && BinaryPrimitives.ReadUInt16BigEndian(l4[2..]) == dp)
+        {
+            return;
+        }
+
+        uint old = BinaryPrimitives.ReadUInt32LittleEndian(l4[8..]);
+        BinaryPrimitives.WriteUInt32LittleEndian(l4[8..], 0);
+        uint oldCorrect = Crc32c(l4);
+        BinaryPrimitives.WriteUInt16BigEndian(l4, sp);
+        BinaryPrimitives.WriteUInt16BigEndian(l4[2..], dp);
+        BinaryPrimitives.WriteUInt32LittleEndian(l4[8..], old ^ oldCorrect ^ Crc32c(l4));
     }
 
     private static void SetPort(Span<byte> l4, int at, ushort port, int csumAt, bool udp)
@@ -335,6 +352,26 @@ public static class HeaderCommit
     /// <summary><c>recalc_csum32</c>: the low raw half, then the high.</summary>
     internal static ushort Recalc32(ushort oldCsum, uint oldRaw, uint newRaw) =>
         Recalc16(Recalc16(oldCsum, (ushort)oldRaw, (ushort)newRaw), (ushort)(oldRaw >> 16), (ushort)(newRaw >> 16));
+
+    /// <summary>
+    /// SCTP's CRC32c (RFC 4960 appendix B, OVS lib/crc32c.c) of <paramref name="data"/>, to be stored little-endian
+    /// in the common header's checksum field (which must be zero while it is computed).
+    /// </summary>
+    public static uint Crc32c(ReadOnlySpan<byte> data)
+    {
+        uint crc = uint.MaxValue;
+        for (; data.Length >= 8; data = data[8..])
+        {
+            crc = System.Numerics.BitOperations.Crc32C(crc, BinaryPrimitives.ReadUInt64LittleEndian(data));
+        }
+
+        foreach (byte b in data)
+        {
+            crc = System.Numerics.BitOperations.Crc32C(crc, b);
+        }
+
+        return ~crc;
+    }
 
     /// <summary>The Internet checksum of <paramref name="data"/> (for building packets), as a big-endian value.</summary>
     public static ushort InternetChecksum(ReadOnlySpan<byte> data, uint initial = 0)

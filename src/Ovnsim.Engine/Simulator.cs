@@ -27,7 +27,8 @@ public sealed record OutputPacket(string Port, byte[] Frame)
 public sealed class Simulator : IBridgeSink
 {
     private const int OpcodeArp = 0, OpcodePutArp = 1, OpcodeNdNa = 3, OpcodePutNd = 4, OpcodeNdNs = 9, OpcodeIcmp = 10,
-        OpcodeTcpReset = 11, OpcodeNdNaRouter = 12, OpcodeIcmp4Error = 14, OpcodeIcmp6Error = 20, OpcodeReject = 22;
+        OpcodeTcpReset = 11, OpcodeNdNaRouter = 12, OpcodeIcmp4Error = 14, OpcodeIcmp6Error = 20, OpcodeReject = 22,
+        OpcodeSctpAbort = 24, OpcodePutFdb = 25;
     private const int BufferQueueDepth = 4;
     private const int BufferMapLimit = 1000;
     private const long BufferTimeoutMs = 10_000;
@@ -38,6 +39,7 @@ public sealed class Simulator : IBridgeSink
     private readonly List<OutputPacket> _outputs = [];
     private readonly Dictionary<(ulong Dp, uint Port, UInt128 Ip), BufferedPackets> _buffered = [];
     private readonly List<(ulong Dp, uint Port, UInt128 Ip, bool V6, ulong Mac)> _putMacBindings = [];
+    private readonly Dictionary<(ulong Dp, ulong Mac), uint> _putFdbs = [];
     private readonly List<string> _events = [];
     private readonly Queue<(long At, ulong Dp, long Port, ulong Mac, uint Ip)> _garps = new();
     private long? _sendingAt;
@@ -235,6 +237,8 @@ public sealed class Simulator : IBridgeSink
             OpcodeIcmp4Error => "icmp4_error",
             OpcodeIcmp6Error => "icmp6_error",
             OpcodeReject => "reject",
+            OpcodeSctpAbort => "sctp_abort",
+            OpcodePutFdb => "put_fdb",
             _ => $"controller opcode {opcode}",
         };
     }
@@ -340,12 +344,12 @@ public sealed class Simulator : IBridgeSink
                 HandlePacketIn(action, key, frame);
             }
 
-            if (_putMacBindings.Count == 0)
+            if (_putMacBindings.Count == 0 && _putFdbs.Count == 0)
             {
                 return;
             }
 
-            CommitMacBindings();
+            CommitLearnt();
         }
     }
 
@@ -395,6 +399,13 @@ public sealed class Simulator : IBridgeSink
                 break;
             case OpcodeReject:
                 HandleReject(key, frame, ud.AsSpan(8));
+                break;
+            case OpcodeSctpAbort:
+                HandleSctpAbort(key, frame, ud.AsSpan(8), loopback: false);
+                break;
+            case OpcodePutFdb:
+                // pinctrl_handle_put_fdb: the switch, the inport and eth.src; a later one for the same MAC wins.
+                _putFdbs[(KeyFields.Metadata.Get64(key), KeyFields.DlSrc.Get64(key))] = (uint)KeyFields.Reg(14).Get(key);
                 break;
             default:
                 _events.Add($"controller: opcode {opcode} is not simulated; packet dropped");
@@ -609,6 +620,70 @@ public sealed class Simulator : IBridgeSink
         Send(key, p, nested, pushVlan: false);
     }
 
+    /// <summary>
+    /// <c>pinctrl_handle_sctp_abort</c>: an SCTP ABORT (TTL or hop limit 63) from the packet's destination port to its
+    /// source port, unless the packet is an ABORT itself. It carries the INIT's initiate tag when answering an INIT
+    /// with tag 0 (RFC 4960 8.4 item 3), else the packet's own tag with the T flag (item 8).
+    /// </summary>
+    private void HandleSctpAbort(in FlowKey key, byte[] frame, ReadOnlySpan<byte> nested, bool loopback)
+    {
+        ulong type = KeyFields.DlType.Get64(key);
+        if ((byte)KeyFields.NwProto.Get64(key) != 132)
+        {
+            _events.Add("controller: sctp_abort action on a non-SCTP packet");
+            return;
+        }
+
+        int l4 = L4Offset(frame, type);
+        int l3 = L3Offset(frame);
+        int end = Math.Min(frame.Length, type == 0x86dd
+            ? l3 + 40 + (frame.Length >= l3 + 6 ? BinaryPrimitives.ReadUInt16BigEndian(frame.AsSpan(l3 + 4)) : 0)
+            : l3 + (frame.Length >= l3 + 4 ? BinaryPrimitives.ReadUInt16BigEndian(frame.AsSpan(l3 + 2)) : 0));
+        if (end - l4 < 12)
+        {
+            _events.Add("controller: sctp_abort action on an SCTP packet with no chunks");
+            return;
+        }
+
+        // With no chunk at all, OVS reads the byte after the header; the real run answered such a packet as if it
+        // held neither an ABORT nor an INIT.
+        byte chunk = end - l4 > 12 ? frame[l4 + 12] : (byte)0;
+        if (chunk == 6)
+        {
+            _events.Add("controller: sctp_abort action on an incoming SCTP ABORT");
+            return;
+        }
+
+        uint tag = BinaryPrimitives.ReadUInt32BigEndian(frame.AsSpan(l4 + 4));
+        bool reflected = true;
+        if (chunk == 1)
+        {
+            // The INIT chunk's fixed part (16 bytes after its chunk header) must be there.
+            if (frame.Length < l4 + 12 + 4 + 16)
+            {
+                _events.Add("controller: incomplete SCTP INIT chunk; packet ignored");
+                return;
+            }
+
+            if (tag == 0)
+            {
+                tag = BinaryPrimitives.ReadUInt32BigEndian(frame.AsSpan(l4 + 16));
+                reflected = false;
+            }
+        }
+
+        var p = type == 0x86dd ? ComposeIpv6(key, 132, 63, 16, loopback) : ComposeIpv4(key, 132, 63, 16, loopback);
+        var sctp = p.AsSpan(type == 0x86dd ? 54 : 34);
+        BinaryPrimitives.WriteUInt16BigEndian(sctp, (ushort)KeyFields.TpDst.Get64(key));
+        BinaryPrimitives.WriteUInt16BigEndian(sctp[2..], (ushort)KeyFields.TpSrc.Get64(key));
+        BinaryPrimitives.WriteUInt32BigEndian(sctp[4..], tag);
+        sctp[12] = 6;
+        sctp[13] = reflected ? (byte)1 : (byte)0;
+        BinaryPrimitives.WriteUInt16BigEndian(sctp[14..], 4);
+        BinaryPrimitives.WriteUInt32LittleEndian(sctp[8..], HeaderCommit.Crc32c(sctp));
+        Send(key, p, nested, pushVlan: false);
+    }
+
     /// <summary><c>eth_compose</c>: a frame of <paramref name="payload"/> zero bytes after an Ethernet header.</summary>
     private static byte[] Ethernet(ulong dst, ulong src, ushort type, int payload)
     {
@@ -655,7 +730,7 @@ public sealed class Simulator : IBridgeSink
         }
         else if (proto == 132)
         {
-            _events.Add("controller: reject of an SCTP packet (sctp_abort) is not simulated; packet dropped");
+            HandleSctpAbort(key, frame, nested, loopback: true);
         }
         else
         {
@@ -803,10 +878,11 @@ public sealed class Simulator : IBridgeSink
     }
 
     /// <summary>
-    /// <c>run_put_mac_bindings</c> then <c>run_buffered_binding</c>: writes the learnt bindings to MAC_Binding, has
-    /// ovn-controller recompute br-int, and sends the packets held for those addresses.
+    /// <c>run_put_mac_bindings</c>, <c>run_put_fdbs</c> then <c>run_buffered_binding</c>: writes the learnt bindings
+    /// to MAC_Binding and the learnt MACs to FDB, has ovn-controller recompute br-int, and sends the packets held for
+    /// the bound addresses.
     /// </summary>
-    private void CommitMacBindings()
+    private void CommitLearnt()
     {
         var learnt = new List<(ulong Dp, PortBinding Port, UInt128 Key, ulong Mac)>();
         foreach (var (dp, portKey, ip, v6, mac) in _putMacBindings)
@@ -831,6 +907,7 @@ public sealed class Simulator : IBridgeSink
         }
 
         _putMacBindings.Clear();
+        WriteFdb();
         var br = IntegrationBridge.Build(Southbound, Hypervisor);
         Warnings = br.Warnings;
         Bridge.Install(br.Flows, br.Groups);
@@ -865,6 +942,36 @@ public sealed class Simulator : IBridgeSink
         {
             _buffered.Remove(stale);
         }
+    }
+
+    /// <summary>
+    /// <c>run_put_fdb</c> (OVN 23.03.1): the FDB row of the switch and MAC, inserted if new, gets the port that last
+    /// saw the MAC.
+    /// </summary>
+    private void WriteFdb()
+    {
+        foreach (var ((dp, mac), port) in _putFdbs)
+        {
+            string macText = OvsField.Mac(mac);
+            var existing = Southbound.Fdb.FirstOrDefault(f => (ulong)f.DpKey == dp && f.Mac == macText);
+            if (existing is null)
+            {
+                var row = Southbound.Database.Insert("FDB", DeriveUuid($"fdb {dp} {macText}"));
+                Database.Write(row, "dp_key", Datum.Scalar(Atom.FromInteger((long)dp)));
+                Database.Write(row, "mac", Datum.Scalar(Atom.FromString(macText)));
+                existing = new FdbEntry(row);
+            }
+
+            if (existing.PortKey != port)
+            {
+                Database.Write(existing.Row, "port_key", Datum.Scalar(Atom.FromInteger(port)));
+                string name = Southbound.PortBindings.FirstOrDefault(p => p.TunnelKey == port && p.Datapath is { } d && (ulong)d.TunnelKey == dp)?.LogicalPort
+                    ?? $"port {port}";
+                _events.Add($"controller: FDB {macText} is on {name}");
+            }
+        }
+
+        _putFdbs.Clear();
     }
 
     private static Guid DeriveUuid(string text) => new(SHA256.HashData(Encoding.UTF8.GetBytes(text)).AsSpan(0, 16));

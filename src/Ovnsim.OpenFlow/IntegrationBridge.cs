@@ -10,7 +10,7 @@ public sealed record IntegrationBridge(IReadOnlyList<OpenFlowFlow> Flows, GroupT
 {
     /// <summary>
     /// ovn-controller's flows for the SB and the hypervisor: logical flows, physical flows, load-balancer
-    /// hairpin, port security and neighbor flows.
+    /// hairpin, port security, neighbor and FDB flows.
     /// </summary>
     public static IntegrationBridge Build(SouthboundDatabase sb, Hypervisor hv)
     {
@@ -22,6 +22,7 @@ public sealed record IntegrationBridge(IReadOnlyList<OpenFlowFlow> Flows, GroupT
         warnings.AddRange(LoadBalancerHairpinFlows.Build(sb, view, flows));
         PortSecurityFlows.Build(sb, view, flows);
         NeighborFlows.Build(sb, view, flows);
+        FdbFlows.Build(sb, view, flows);
         return new IntegrationBridge(flows.Flows, translation.Groups, warnings);
     }
 }

@@ -8,14 +8,14 @@ namespace Ovnsim.Tests;
 /// Golden packet runs of the real OVS + OVN (Data/packets, made by tools/northd-golden.sh --controller from each
 /// topology's commands.nbctl and packets.tsv): injected in the same order into ovnsim with the run's own SB and
 /// Open_vSwitch databases, every step sends exactly the frames the real run sent on each interface, and leaves the
-/// same conntrack entries and MAC bindings.
+/// same conntrack entries, MAC bindings and FDB entries.
 /// </summary>
 public sealed class PacketGoldenTests
 {
     public static TheoryData<string> Topologies() =>
         new(Directory.GetDirectories(TestData.Path("packets")).Select(System.IO.Path.GetFileName).Order(StringComparer.Ordinal)!);
 
-    private sealed record StepState(string Name, Dictionary<string, long> TxBytes, List<string> Conntrack, List<string> Bindings)
+    private sealed record StepState(string Name, Dictionary<string, long> TxBytes, List<string> Conntrack, List<string> Bindings, List<string> Fdb)
     {
         /// <summary>When the step's frame went in, in ms after the first step's.</summary>
         public long AtMs { get; set; }
@@ -32,7 +32,7 @@ public sealed class PacketGoldenTests
             switch (kind)
             {
                 case "step":
-                    steps.Add(new StepState(rest, [], [], []));
+                    steps.Add(new StepState(rest, [], [], [], []));
                     break;
                 case "at":
                     steps[^1].AtMs = long.Parse(rest, System.Globalization.CultureInfo.InvariantCulture);
@@ -46,6 +46,9 @@ public sealed class PacketGoldenTests
                     break;
                 case "mac-binding":
                     steps[^1].Bindings.Add(rest.Replace("\"", "", StringComparison.Ordinal));
+                    break;
+                case "fdb":
+                    steps[^1].Fdb.Add(rest.Replace("\"", "", StringComparison.Ordinal));
                     break;
                 default:
                     throw new FormatException($"{file}: unknown line {line}");
@@ -144,6 +147,12 @@ public sealed class PacketGoldenTests
             if (!bindings.SequenceEqual(steps[s].Bindings.Order(StringComparer.Ordinal)))
             {
                 failures.Add($"{name} MAC bindings: expected [{string.Join(" | ", steps[s].Bindings)}] got [{string.Join(" | ", bindings)}]");
+            }
+
+            var fdb = sim.Southbound.Fdb.Select(f => $"{f.Mac},{f.DpKey},{f.PortKey}").Order(StringComparer.Ordinal).ToList();
+            if (!fdb.SequenceEqual(steps[s].Fdb.Order(StringComparer.Ordinal)))
+            {
+                failures.Add($"{name} FDB: expected [{string.Join(" | ", steps[s].Fdb)}] got [{string.Join(" | ", fdb)}]");
             }
         }
 

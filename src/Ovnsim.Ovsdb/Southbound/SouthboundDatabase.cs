@@ -41,6 +41,9 @@ public sealed class SouthboundDatabase : TypedDatabase
 
     /// <summary>MAC bindings learnt by ovn-controller.</summary>
     public IReadOnlyList<MacBinding> MacBindings => Rows("MAC_Binding", r => new MacBinding(r));
+
+    /// <summary>FDB: the MACs ovn-controller learnt on switch ports with unknown addresses (put_fdb).</summary>
+    public IReadOnlyList<FdbEntry> Fdb => Rows("FDB", r => new FdbEntry(r));
 }
 
 /// <summary>Chassis: one hypervisor or gateway.</summary>
@@ -201,4 +204,17 @@ public sealed class MacBinding(Row row) : RowView(row)
 
     /// <summary>The MAC address.</summary>
     public string Mac => Row.GetString("mac");
+}
+
+/// <summary>FDB: a MAC learnt on a logical switch port, by tunnel keys.</summary>
+public sealed class FdbEntry(Row row) : RowView(row)
+{
+    /// <summary>The MAC address, as pinctrl writes it (lower-case, colon-separated).</summary>
+    public string Mac => Row.GetString("mac");
+
+    /// <summary>The logical switch's tunnel key.</summary>
+    public long DpKey => Row.GetOptionalInteger("dp_key") ?? 0;
+
+    /// <summary>The port's tunnel key.</summary>
+    public long PortKey => Row.GetOptionalInteger("port_key") ?? 0;
 }
