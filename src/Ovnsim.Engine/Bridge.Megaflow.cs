@@ -175,19 +175,34 @@ public sealed partial class Bridge
         }
     }
 
-    /// <summary>One datapath action of a megaflow: an output, or a ct (with its recirculation).</summary>
-    /// <param name="Key">The key when the action ran.</param>
-    /// <param name="Dirty">The bits of <paramref name="Key"/> the pass's actions had set (since the key was
-    /// <paramref name="Base"/>); the rest are the base's, which come from the packet and conntrack.</param>
-    /// <param name="Base">Which key the other bits come from: 0 for the pass's key, k for the key as the k-th ct
-    /// action left it (a clone's end can go back to an earlier one).</param>
-    /// <param name="Port">The output port.</param>
-    /// <param name="Ct">The ct action, or null for an output.</param>
-    /// <param name="Request">The ct action's zone and NAT, worked out.</param>
-    private sealed record MegaflowOp(FlowKey Key, FlowKey Dirty, int Base, uint Port, CtAction? Ct, CtRequest Request)
+    /// <summary>
+    /// One datapath action of a megaflow: an output, or a ct (with its recirculation). The keys are fields, not
+    /// properties, so that replay passes them by reference (a property would hand over a 256-byte copy each time).
+    /// </summary>
+    private sealed class MegaflowOp(in FlowKey key, in FlowKey dirty, int @base, uint port, CtAction? ct, CtRequest request)
     {
+        /// <summary>The key when the action ran.</summary>
+        public readonly FlowKey Key = key;
+
+        /// <summary>The bits of <see cref="Key"/> the pass's actions had set (since the key was <see cref="Base"/>);
+        /// the rest are the base's, which come from the packet and conntrack.</summary>
+        public readonly FlowKey Dirty = dirty;
+
         /// <summary>The chunks of <see cref="Dirty"/> with a bit set.</summary>
-        public int[] DirtyChunks { get; } = MaskedKey.ActiveChunks(Dirty);
+        public readonly int[] DirtyChunks = MaskedKey.ActiveChunks(dirty);
+
+        /// <summary>Which key the other bits come from: 0 for the pass's key, k for the key as the k-th ct action
+        /// left it (a clone's end can go back to an earlier one).</summary>
+        public readonly int Base = @base;
+
+        /// <summary>The output port.</summary>
+        public readonly uint Port = port;
+
+        /// <summary>The ct action, or null for an output.</summary>
+        public readonly CtAction? Ct = ct;
+
+        /// <summary>The ct action's zone and NAT, worked out.</summary>
+        public readonly CtRequest Request = request;
 
         public override string ToString() =>
             Ct is null ? Port.ToString(System.Globalization.CultureInfo.InvariantCulture)
