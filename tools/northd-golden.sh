@@ -37,6 +37,7 @@
 #   steps.txt            "step NAME", then "at MS" (when the frame went in, in ms after the first one), "tx IFACE
 #                        BYTES", "conntrack LINE", "mac-binding PORT,IP,MAC" and "fdb MAC,DP_KEY,PORT_KEY" lines
 #   tx-IFACE.pcap        everything IFACE sent, from start to the last step
+# GARP_WAIT=SECONDS (default 35) sets that wait: a few seconds do for a topology without NAT addresses.
 set -euo pipefail
 controller=false
 if [ "${1:-}" = --controller ]; then controller=true; shift; fi

@@ -9,15 +9,6 @@ public sealed class MegaflowTests
 {
     private static readonly byte[] A = Mac("00:00:00:00:00:0a"), B = Mac("00:00:00:00:00:0b");
 
-    private sealed class Sink : IBridgeSink
-    {
-        public List<string> Sent { get; } = [];
-
-        public void Output(uint port, ReadOnlySpan<byte> frame) => Sent.Add($"{port}:{Convert.ToHexString(frame)}");
-
-        public void PacketIn(ControllerAction action, in FlowKey key, ReadOnlySpan<byte> frame) => Sent.Add("controller");
-    }
-
     private static OpenFlowFlow Flow(int table, int priority, OvsMatch match, params OfAction[] actions) =>
         new(table, priority, 0, match, actions);
 
@@ -25,7 +16,7 @@ public sealed class MegaflowTests
 
     private static List<string> Run(Bridge bridge, byte[] frame)
     {
-        var sink = new Sink();
+        var sink = new RecordingSink();
         bridge.Receive(frame, 1, sink);
         return sink.Sent;
     }

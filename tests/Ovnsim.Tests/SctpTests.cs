@@ -10,17 +10,6 @@ public sealed class SctpTests
 {
     private static readonly byte[] A = Mac("00:00:00:00:00:0a"), B = Mac("00:00:00:00:00:0b");
 
-    private sealed class Sink : IBridgeSink
-    {
-        public List<byte[]> Sent { get; } = [];
-
-        public void Output(uint port, ReadOnlySpan<byte> frame) => Sent.Add(frame.ToArray());
-
-        public void PacketIn(ControllerAction action, in FlowKey key, ReadOnlySpan<byte> frame)
-        {
-        }
-    }
-
     /// <summary>An SCTP packet (one DATA chunk) with its CRC32c, then <paramref name="crcError"/> XORed into it.</summary>
     private static byte[] Sctp(ushort sport, ushort dport, uint crcError)
     {
@@ -63,10 +52,10 @@ public sealed class SctpTests
         var bridge = new Bridge(
             [new OpenFlowFlow(0, 100, 0, match, [new SetFieldAction(OvsField.Get("sctp_dst"), 5001, 0xffff), new OutputPortAction(2)])],
             new GroupTable());
-        var sink = new Sink();
+        var sink = new RecordingSink();
         bridge.Receive(Sctp(40000, 5000, crcError), 1, sink);
 
-        var sent = sink.Sent.Single();
+        var sent = sink.Frames.Single().Frame;
         Assert.Equal(5001, BinaryPrimitives.ReadUInt16BigEndian(sent.AsSpan(36)));
         Assert.Equal(crcError, CrcError(sent));
     }
