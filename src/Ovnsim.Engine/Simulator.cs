@@ -22,7 +22,8 @@ public sealed record OutputPacket(string Port, byte[] Frame)
 /// One chassis as OVN runs it: ovn-controller's flows on br-int (rebuilt when the SB changes, as ovn-controller
 /// recomputes them), the bridge that runs them, and ovn-controller's packet handling (controller/pinctrl.c):
 /// ARP and ND requests for unresolved next hops with the packet held until the answer, put_arp/put_nd learning into
-/// MAC_Binding rows, which release the held packets.
+/// MAC_Binding rows, which release the held packets, put_fdb learning into FDB rows, and the packets it composes
+/// (ICMP errors, TCP resets, SCTP aborts, ND advertisements).
 /// </summary>
 public sealed class Simulator : IBridgeSink
 {
