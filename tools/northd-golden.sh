@@ -37,6 +37,7 @@
 #   steps.txt            "step NAME", then "at MS" (when the frame went in, in ms after the first one), "tx IFACE
 #                        BYTES", "conntrack LINE", "mac-binding PORT,IP,MAC" and "fdb MAC,DP_KEY,PORT_KEY" lines
 #   tx-IFACE.pcap        everything IFACE sent, from start to the last step
+#   openflow-after.txt   br-int's flows after the last step (as openflow-nostats.txt), and sb-after.db the SB then
 # GARP_WAIT=SECONDS (default 35) sets that wait: a few seconds do for a topology without NAT addresses.
 set -euo pipefail
 controller=false
@@ -199,6 +200,9 @@ run_packets() {  # PACKETS OUTDIR: inject each step's frame, record what came ou
     state "$name" $((now - first)) >> "$out/steps.txt"
   done < "$packets"
   for iface in $ifaces; do cp "$tmp/tx-$iface.pcap" "$out/tx-$iface.pcap"; done
+  # br-int and SB after the steps: with what ovn-controller learnt (MAC bindings, FDB) and installed for it.
+  OVS_RUNDIR="$tmp" ovs-ofctl -O OpenFlow15 --no-stats dump-flows br-int > "$out/openflow-after.txt"
+  ovsdb-client backup "$sb" OVN_Southbound > "$out/sb-after.db"
 }
 
 if [ "${1:-}" = --batch ]; then

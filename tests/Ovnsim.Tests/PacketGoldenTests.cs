@@ -15,6 +15,11 @@ public sealed class PacketGoldenTests
     public static TheoryData<string> Topologies() =>
         new(Directory.GetDirectories(TestData.Path("packets")).Select(System.IO.Path.GetFileName).Order(StringComparer.Ordinal)!);
 
+    /// <summary>The runs that also saved br-int and the SB after their last step.</summary>
+    public static TheoryData<string> TopologiesWithStateAfter() =>
+        new(Directory.GetDirectories(TestData.Path("packets")).Where(d => File.Exists(System.IO.Path.Combine(d, "openflow-after.txt")))
+            .Select(System.IO.Path.GetFileName).Order(StringComparer.Ordinal)!);
+
     private sealed record StepState(string Name, Dictionary<string, long> TxBytes, List<string> Conntrack, List<string> Bindings, List<string> Fdb)
     {
         /// <summary>When the step's frame went in, in ms after the first step's.</summary>
@@ -162,5 +167,26 @@ public sealed class PacketGoldenTests
         }
 
         Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    /// <summary>
+    /// br-int as ovnsim builds it from the SB the real run ended with (MAC_Binding and FDB rows ovn-controller wrote
+    /// while the steps ran) is what the real ovn-controller had installed by then, every table, line for line.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TopologiesWithStateAfter))]
+    public void Br_int_after_the_steps_is_what_real_ovn_controller_installed_for_what_it_learnt(string topology)
+    {
+        string dir = TestData.Path("packets", topology);
+        var sb = DatabaseSources.LoadSouthbound(System.IO.Path.Combine(dir, "sb-after.db"));
+        var hv = Ovnsim.OpenFlow.Hypervisor.FromOpenVswitch(DatabaseSources.LoadOpenVswitch(System.IO.Path.Combine(dir, "conf.db")));
+        var br = Ovnsim.OpenFlow.IntegrationBridge.Build(sb, hv);
+        var realGroups = GroupTexts.Real(dir);
+        var real = File.ReadLines(System.IO.Path.Combine(dir, "openflow-after.txt")).Where(l => l.StartsWith(' '))
+            .Select(l => GroupTexts.Inline(l, realGroups)).ToHashSet(StringComparer.Ordinal);
+        var ours = br.Flows.Select(f => GroupTexts.Inline(f.ToOfctlLine(), br.Groups)).ToHashSet(StringComparer.Ordinal);
+        var differences = real.Except(ours).Select(l => "real only:   " + l)
+            .Concat(ours.Except(real).Select(l => "ovnsim only: " + l)).Order(StringComparer.Ordinal).ToList();
+        Assert.True(differences.Count == 0, $"{differences.Count} differ:\n{string.Join("\n", differences.Take(20))}");
     }
 }
