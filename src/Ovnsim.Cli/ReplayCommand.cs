@@ -113,7 +113,7 @@ internal static partial class Commands
         File.WriteAllLines(Path.Combine(outDir, "fdb.txt"), sim.Southbound.Fdb.Select(f =>
         {
             var dp = sim.Southbound.DatapathBindings.FirstOrDefault(d => d.TunnelKey == f.DpKey);
-            var port = sim.Southbound.PortBindings.FirstOrDefault(p => p.TunnelKey == f.PortKey && p.Datapath?.TunnelKey == f.DpKey);
+            var port = sim.Southbound.PortByKeys(f.DpKey, f.PortKey);
             return $"{f.Mac} {dp?.Name ?? $"datapath {f.DpKey}"} {port?.LogicalPort ?? $"port {f.PortKey}"}";
         }));
         double seconds = clock.Elapsed.TotalSeconds;

@@ -888,7 +888,7 @@ public sealed class Simulator : IBridgeSink
         var learnt = new List<(ulong Dp, PortBinding Port, UInt128 Key, ulong Mac)>();
         foreach (var (dp, portKey, ip, v6, mac) in _putMacBindings)
         {
-            var pb = Southbound.PortBindings.FirstOrDefault(p => p.TunnelKey == portKey && p.Datapath is { } d && (ulong)d.TunnelKey == dp);
+            var pb = Southbound.PortByKeys((long)dp, portKey);
             if (pb is null)
             {
                 continue;
@@ -966,8 +966,7 @@ public sealed class Simulator : IBridgeSink
             if (existing.PortKey != port)
             {
                 Database.Write(existing.Row, "port_key", Datum.Scalar(Atom.FromInteger(port)));
-                string name = Southbound.PortBindings.FirstOrDefault(p => p.TunnelKey == port && p.Datapath is { } d && (ulong)d.TunnelKey == dp)?.LogicalPort
-                    ?? $"port {port}";
+                string name = Southbound.PortByKeys((long)dp, port)?.LogicalPort ?? $"port {port}";
                 _events.Add($"controller: FDB {macText} is on {name}");
             }
         }

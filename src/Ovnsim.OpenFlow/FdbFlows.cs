@@ -10,7 +10,7 @@ namespace Ovnsim.OpenFlow;
 /// </summary>
 public static class FdbFlows
 {
-    private const uint LookupFdbBit = 1u << 8;
+    private const uint LookupFdbFlag = 1u << LogicalActionEncoder.LookupFdbBit;
 
     /// <summary>Adds the flows to <paramref name="flows"/>.</summary>
     public static void Build(SouthboundDatabase sb, ChassisView view, DesiredFlows flows)
@@ -29,7 +29,7 @@ public static class FdbFlows
 
             var lookup = new OvsMatch { Metadata = ((ulong)fdb.DpKey, ulong.MaxValue), DlSrc = (mac, 0xffffffffffff) };
             lookup.Regs[14] = ((uint)fdb.PortKey, uint.MaxValue);
-            flows.Add(OfTable.LookupFdb, 100, cookie, lookup, [new SetFieldAction(OvsField.Get("reg10"), LookupFdbBit, LookupFdbBit)]);
+            flows.Add(OfTable.LookupFdb, 100, cookie, lookup, [new SetFieldAction(OvsField.Get("reg10"), LookupFdbFlag, LookupFdbFlag)]);
         }
     }
 }

@@ -26,9 +26,9 @@ public sealed record ActionEncodeContext(bool Ingress, int Table, bool IsSwitch,
 /// </summary>
 public static class LogicalActionEncoder
 {
-    private const int LookupMacBit = 6;
+    internal const int LookupMacBit = 6;
     private const int LookupLbHairpinBit = 7;
-    private const int LookupFdbBit = 8;
+    internal const int LookupFdbBit = 8;
     private const int CheckPortSecBit = 12;
 
     /// <summary>The opcodes of actions whose nested actions ovn-controller runs (include/ovn/actions.h).</summary>

@@ -13,7 +13,7 @@ namespace Ovnsim.OpenFlow;
 /// </summary>
 public static class NeighborFlows
 {
-    private const uint LookupMacBit = 1u << 6;
+    private const uint LookupMacFlag = 1u << LogicalActionEncoder.LookupMacBit;
 
     /// <summary>Adds the flows to <paramref name="flows"/>.</summary>
     public static void Build(SouthboundDatabase sb, ChassisView view, DesiredFlows flows)
@@ -62,7 +62,7 @@ public static class NeighborFlows
             lookup.Regs[14] = ((uint)pb.TunnelKey, uint.MaxValue);
             lookup.DlSrc = (mac, 0xffffffffffff);
             uint cookie = UuidText.FirstPart(row.Uuid);
-            var flag = new SetFieldAction(OvsField.Get("reg10"), LookupMacBit, LookupMacBit);
+            var flag = new SetFieldAction(OvsField.Get("reg10"), LookupMacFlag, LookupMacFlag);
             flows.Add(OfTable.MacBinding, priority, cookie, get,
                 [new SetFieldAction(OvsField.Get("eth_dst"), mac, 0xffffffffffff), flag]);
             flows.Add(OfTable.MacLookup, priority, cookie, lookup, [flag]);

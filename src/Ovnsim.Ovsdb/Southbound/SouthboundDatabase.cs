@@ -42,6 +42,11 @@ public sealed class SouthboundDatabase : TypedDatabase
     /// <summary>MAC bindings learnt by ovn-controller.</summary>
     public IReadOnlyList<MacBinding> MacBindings => Rows("MAC_Binding", r => new MacBinding(r));
 
+    /// <summary>The port binding with tunnel key <paramref name="portKey"/> on the datapath with tunnel key
+    /// <paramref name="datapathKey"/> (ovn-controller's <c>lport_lookup_by_key</c>), or null.</summary>
+    public PortBinding? PortByKeys(long datapathKey, long portKey) =>
+        PortBindings.FirstOrDefault(p => p.TunnelKey == portKey && p.Datapath is { } d && d.TunnelKey == datapathKey);
+
     /// <summary>FDB: the MACs ovn-controller learnt on switch ports with unknown addresses (put_fdb).</summary>
     public IReadOnlyList<FdbEntry> Fdb => Rows("FDB", r => new FdbEntry(r));
 }
