@@ -122,7 +122,11 @@ public sealed class Classifier<T>
     private ClassifierRule<T>? Lookup<TOps>(in FlowKey key, ref FlowKey wildcards)
         where TOps : struct, IMaskedOps
     {
-        bool collect = !Unsafe.IsNullRef(ref wildcards);
+        if (Unsafe.IsNullRef(ref wildcards))
+        {
+            return LookupPlain<TOps>(key);
+        }
+
         ClassifierRule<T>? best = null;
         int floor = int.MinValue;
         foreach (var sub in _ordered)
@@ -132,7 +136,7 @@ public sealed class Classifier<T>
                 break;
             }
 
-            if (collect && !sub.PassesStages(key, Width, ref wildcards))
+            if (!sub.PassesStages(key, Width, ref wildcards))
             {
                 continue;
             }
@@ -147,6 +151,105 @@ public sealed class Classifier<T>
         }
 
         return best;
+    }
+
+    /// <summary>Subtables probed one at a time before the grouped probes start: most lookups end within them.</summary>
+    private const int SingleProbes = 4;
+
+    /// <summary>
+    /// The lookup that collects no wildcards. After the first <see cref="SingleProbes"/> subtables, four at a time:
+    /// the four home-bucket probes are computed first, with no branch between them, so that their hash chains
+    /// overlap; then those with a candidate are compared in order. The last one to three go one by one.
+    /// </summary>
+    private ClassifierRule<T>? LookupPlain<TOps>(in FlowKey key)
+        where TOps : struct, IMaskedOps
+    {
+        Subtable? bestSub = null;
+        int bestSlot = 0;
+        int floor = int.MinValue;
+        var ordered = _ordered;
+
+        // The scalar path gains nothing from grouping: its four hashes are too many registers' work to overlap.
+        int singles = typeof(TOps) == typeof(ScalarOps) ? ordered.Length : SingleProbes;
+        int g = 0;
+        for (; g < ordered.Length && g < singles; g++)
+        {
+            var sub = ordered[g];
+            if (sub.MaxPriority <= floor)
+            {
+                return bestSub?.First(bestSlot);
+            }
+
+            int slot = sub.FindSlot<TOps>(key, floor);
+            if (slot >= 0)
+            {
+                bestSub = sub;
+                bestSlot = slot;
+                floor = sub.PriorityAt(slot);
+            }
+        }
+
+        for (; g + 3 < ordered.Length; g += 4)
+        {
+            var s0 = ordered[g];
+            if (s0.MaxPriority <= floor)
+            {
+                break;
+            }
+
+            var s1 = ordered[g + 1];
+            var s2 = ordered[g + 2];
+            var s3 = ordered[g + 3];
+            uint p0 = s0.ProbeHome<TOps>(key, out int b0, out ulong h0);
+            uint p1 = s1.ProbeHome<TOps>(key, out int b1, out ulong h1);
+            uint p2 = s2.ProbeHome<TOps>(key, out int b2, out ulong h2);
+            uint p3 = s3.ProbeHome<TOps>(key, out int b3, out ulong h3);
+            if ((p0 | p1 | p2 | p3) == 0)
+            {
+                continue;
+            }
+
+            Take<TOps>(key, s0, p0, b0, h0, ref bestSub, ref bestSlot, ref floor);
+            Take<TOps>(key, s1, p1, b1, h1, ref bestSub, ref bestSlot, ref floor);
+            Take<TOps>(key, s2, p2, b2, h2, ref bestSub, ref bestSlot, ref floor);
+            Take<TOps>(key, s3, p3, b3, h3, ref bestSub, ref bestSlot, ref floor);
+        }
+
+        for (; g < ordered.Length; g++)
+        {
+            var sub = ordered[g];
+            if (sub.MaxPriority <= floor)
+            {
+                break;
+            }
+
+            int slot = sub.FindSlot<TOps>(key, floor);
+            if (slot >= 0)
+            {
+                bestSub = sub;
+                bestSlot = slot;
+                floor = sub.PriorityAt(slot);
+            }
+        }
+
+        return bestSub?.First(bestSlot);
+    }
+
+    /// <summary>Resolves one subtable's probe from <see cref="LookupPlain"/>: a better rule becomes the best.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take<TOps>(in FlowKey key, Subtable sub, uint probe, int home, ulong h, ref Subtable? bestSub, ref int bestSlot, ref int floor)
+        where TOps : struct, IMaskedOps
+    {
+        if (probe != 0 && sub.MaxPriority > floor)
+        {
+            int slot = sub.Resolve<TOps>(key, floor, probe, home, h);
+            if (slot >= 0)
+            {
+                bestSub = sub;
+                bestSlot = slot;
+                floor = sub.PriorityAt(slot);
+            }
+        }
     }
 
     /// <summary>Every rule matching <paramref name="key"/> with priority above <paramref name="above"/>, into <paramref name="output"/>.</summary>
@@ -195,7 +298,7 @@ public sealed class Classifier<T>
     /// One mask's rules: an open-addressing table of buckets of <see cref="MaskedKey.BucketSlots"/> hashes (0 marks
     /// an empty slot; a bucket fills from its first slot, overflows into the next bucket when full, and never
     /// empties, as rules are only added or replaced), compared a bucket at a time, beside each slot's best priority and its masked value packed to
-    /// the chunks the mask touches — so a probe touches only contiguous arrays and reads no rule object unless it
+    /// the pairs of chunks the mask touches (<see cref="PackedLayout"/>) — so a probe touches only contiguous arrays and reads no rule object unless it
     /// wins. For lookups that collect wildcards, OVS's staged lookup in front of it: the mask cut after each field
     /// group (<see cref="KeyFields.Stages"/>: metadata, L2, L3) with the set of the rules' hashes over each cut, so
     /// that a key no rule can match is turned away after the first group that differs — and only that far into the
@@ -207,6 +310,7 @@ public sealed class Classifier<T>
 
         private readonly Stage[] _stages;
         private readonly int[] _chunks;
+        private readonly PackedLayout _layout;
         private readonly int _stride;
         private FlowKey _mask;
         private ulong[] _hashes = new ulong[2 * Slots];
@@ -219,7 +323,8 @@ public sealed class Classifier<T>
         {
             _mask = mask;
             _chunks = MaskedKey.ActiveChunks(mask);
-            _stride = _chunks.Length * MaskedKey.ChunkWords;
+            _layout = new PackedLayout(mask);
+            _stride = _layout.Words;
             _values = new ulong[_slots.Length * _stride];
 
             // The cuts that add bits and stop short of the whole mask.
@@ -246,6 +351,10 @@ public sealed class Classifier<T>
         /// <summary>The best rule of a slot <see cref="FindSlot"/> found.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public ClassifierRule<T> First(int slot) => _slots[slot]!.First;
+
+        /// <summary>The best priority of a slot <see cref="FindSlot"/> found.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int PriorityAt(int slot) => _priorities[slot];
 
         /// <summary>The masked hash, never 0 (0 marks an empty slot).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -326,11 +435,44 @@ public sealed class Classifier<T>
                         _hashes[i] = h;
                         _priorities[i] = e.First.Priority;
                         _slots[i] = e;
-                        MaskedKey.Pack(e.First.ValueKey, _chunks, _values.AsSpan(i * _stride, _stride));
+                        MaskedKey.Pack(e.First.ValueKey, _layout, _values.AsSpan(i * _stride, _stride));
                         return;
                     }
                 }
             }
+        }
+
+        /// <summary>
+        /// The slots of <paramref name="key"/>'s home bucket holding its hash (bits 0-7), and bit 31 if the bucket
+        /// overflowed into the next; with the home bucket and the hash, for <see cref="Resolve"/>.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public uint ProbeHome<TOps>(in FlowKey key, out int home, out ulong h)
+            where TOps : struct, IMaskedOps
+        {
+            h = HashOf<TOps>(key);
+            home = HomeBucket(h, _hashes.Length / Slots);
+            ref ulong bucket = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_hashes), home * Slots);
+            return TOps.Probe(ref bucket, h) | (Unsafe.Add(ref bucket, Slots - 1) != 0 ? Overflowed : 0);
+        }
+
+        private const uint Overflowed = 0x8000_0000;
+
+        /// <summary>As <see cref="FindSlot"/>, given what <see cref="ProbeHome"/> found.</summary>
+        public int Resolve<TOps>(in FlowKey key, int floor, uint probe, int home, ulong h)
+            where TOps : struct, IMaskedOps
+        {
+            for (uint hits = probe & ~Overflowed; hits != 0; hits &= hits - 1)
+            {
+                int i = (home * Slots) + BitOperations.TrailingZeroCount(hits);
+                if (_priorities[i] > floor
+                    && TOps.Matches(ref MaskedKey.Words(key), ref MaskedKey.Words(_mask), ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_values), i * _stride), _layout))
+                {
+                    return i;
+                }
+            }
+
+            return (probe & Overflowed) == 0 ? -1 : FindSlotFrom<TOps>(key, floor, h, (home + 1) & ((_hashes.Length / Slots) - 1));
         }
 
         /// <summary>
@@ -342,16 +484,23 @@ public sealed class Classifier<T>
             where TOps : struct, IMaskedOps
         {
             ulong h = HashOf<TOps>(key);
+            return FindSlotFrom<TOps>(key, floor, h, HomeBucket(h, _hashes.Length / Slots));
+        }
+
+        /// <summary>As <see cref="FindSlot"/>, from bucket <paramref name="start"/> on.</summary>
+        private int FindSlotFrom<TOps>(in FlowKey key, int floor, ulong h, int start)
+            where TOps : struct, IMaskedOps
+        {
             ref ulong hashes = ref MemoryMarshal.GetArrayDataReference(_hashes);
             int buckets = _hashes.Length / Slots;
-            for (int b = HomeBucket(h, buckets); ; b = (b + 1) & (buckets - 1))
+            for (int b = start; ; b = (b + 1) & (buckets - 1))
             {
                 ref ulong bucket = ref Unsafe.Add(ref hashes, b * Slots);
                 for (uint hits = TOps.Probe(ref bucket, h); hits != 0; hits &= hits - 1)
                 {
                     int i = (b * Slots) + BitOperations.TrailingZeroCount(hits);
                     if (_priorities[i] > floor
-                        && TOps.Matches(ref MaskedKey.Words(key), ref MaskedKey.Words(_mask), ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_values), i * _stride), _chunks))
+                        && TOps.Matches(ref MaskedKey.Words(key), ref MaskedKey.Words(_mask), ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_values), i * _stride), _layout))
                     {
                         return i;
                     }

@@ -94,34 +94,37 @@ public static class MaskedKey
     /// <summary>Hashes per bucket of a classifier subtable's table (one 512-bit compare).</summary>
     public const int BucketSlots = 8;
 
-    /// <summary>Copies the <paramref name="chunks"/> of <paramref name="value"/> one after another into <paramref name="packed"/>.</summary>
-    public static void Pack(in FlowKey value, ReadOnlySpan<int> chunks, Span<ulong> packed)
+    /// <summary>Words per pair of chunks: a Vector512, the unit of a packed value (see <see cref="PackedLayout"/>).</summary>
+    public const int PairWords = 2 * ChunkWords;
+
+    /// <summary>Copies the pairs of chunks of <paramref name="value"/> that <paramref name="layout"/> keeps, one after another, into <paramref name="packed"/>.</summary>
+    public static void Pack(in FlowKey value, PackedLayout layout, Span<ulong> packed)
     {
-        for (int i = 0; i < chunks.Length; i++)
+        for (int i = 0; i < layout.Pairs.Length; i++)
         {
-            for (int w = 0; w < ChunkWords; w++)
+            for (int w = 0; w < PairWords; w++)
             {
-                packed[(i * ChunkWords) + w] = value[(chunks[i] * ChunkWords) + w];
+                packed[(i * PairWords) + w] = value[(layout.Pairs[i] * PairWords) + w];
             }
         }
     }
 
     /// <summary>
     /// Whether <paramref name="key"/> AND <paramref name="mask"/> equals the value packed by <see cref="Pack"/> at
-    /// <paramref name="offset"/> of <paramref name="packed"/>, chunk by chunk.
+    /// <paramref name="offset"/> of <paramref name="packed"/>: a pair of chunks a step at Vector512, a chunk a step below.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool MatchesPacked(in FlowKey key, in FlowKey mask, ulong[] packed, int offset, ReadOnlySpan<int> chunks, SimdWidth width)
+    public static bool MatchesPacked(in FlowKey key, in FlowKey mask, ulong[] packed, int offset, PackedLayout layout, SimdWidth width)
     {
         ref ulong k = ref Words(key);
         ref ulong m = ref Words(mask);
         ref ulong v = ref Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(packed), offset);
         return width switch
         {
-            SimdWidth.V512 => V512Ops.Matches(ref k, ref m, ref v, chunks),
-            SimdWidth.V256 => V256Ops.Matches(ref k, ref m, ref v, chunks),
-            SimdWidth.V128 => V128Ops.Matches(ref k, ref m, ref v, chunks),
-            _ => ScalarOps.Matches(ref k, ref m, ref v, chunks),
+            SimdWidth.V512 => V512Ops.Matches(ref k, ref m, ref v, layout),
+            SimdWidth.V256 => V256Ops.Matches(ref k, ref m, ref v, layout),
+            SimdWidth.V128 => V128Ops.Matches(ref k, ref m, ref v, layout),
+            _ => ScalarOps.Matches(ref k, ref m, ref v, layout),
         };
     }
 
@@ -252,4 +255,33 @@ public static class MaskedKey
 
         return r;
     }
+}
+
+/// <summary>
+/// How a mask's masked value is kept packed: the pairs of chunks the mask touches, one after another (a Vector512
+/// compare each); and, for the narrower compares, where each touched chunk is in the key and in the packed value (a
+/// pair half-used by the mask costs them no more than its used chunk).
+/// </summary>
+public sealed class PackedLayout
+{
+    /// <summary>The layout of <paramref name="mask"/>'s values.</summary>
+    public PackedLayout(in FlowKey mask)
+    {
+        var chunks = MaskedKey.ActiveChunks(mask);
+        Pairs = [.. chunks.Select(c => c / 2).Distinct()];
+        KeyWords = [.. chunks.Select(c => c * MaskedKey.ChunkWords)];
+        PackedWords = [.. chunks.Select(c => (Array.IndexOf(Pairs, c / 2) * MaskedKey.PairWords) + (c % 2 * MaskedKey.ChunkWords))];
+    }
+
+    /// <summary>The pairs of chunks (0..3) the mask touches, in order.</summary>
+    public int[] Pairs { get; }
+
+    /// <summary>Each touched chunk's first word in the key.</summary>
+    public int[] KeyWords { get; }
+
+    /// <summary>Each touched chunk's first word in the packed value.</summary>
+    public int[] PackedWords { get; }
+
+    /// <summary>Words of a packed value.</summary>
+    public int Words => Pairs.Length * MaskedKey.PairWords;
 }

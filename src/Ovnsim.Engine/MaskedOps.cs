@@ -15,8 +15,8 @@ internal interface IMaskedOps
     /// <summary>The hash of the key's words AND the mask's over the chunks (see <see cref="MaskedKey.Hash"/>).</summary>
     static abstract ulong Hash(ref ulong key, ref ulong mask, ReadOnlySpan<int> chunks);
 
-    /// <summary>Whether the key AND the mask equals the value packed chunk after chunk at <paramref name="packed"/>.</summary>
-    static abstract bool Matches(ref ulong key, ref ulong mask, ref ulong packed, ReadOnlySpan<int> chunks);
+    /// <summary>Whether the key AND the mask equals the value packed as <paramref name="layout"/> says at <paramref name="packed"/>.</summary>
+    static abstract bool Matches(ref ulong key, ref ulong mask, ref ulong packed, PackedLayout layout);
 
     /// <summary>A bit per slot of the <see cref="MaskedKey.BucketSlots"/>-hash bucket at <paramref name="bucket"/> that holds <paramref name="hash"/>.</summary>
     static abstract uint Probe(ref ulong bucket, ulong hash);
@@ -42,21 +42,19 @@ internal readonly struct ScalarOps : IMaskedOps
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Matches(ref ulong k, ref ulong m, ref ulong v, ReadOnlySpan<int> chunks)
+    public static bool Matches(ref ulong k, ref ulong m, ref ulong v, PackedLayout layout)
     {
-        nuint p = 0;
-        foreach (int c in chunks)
+        int[] keyWords = layout.KeyWords, packedWords = layout.PackedWords;
+        for (int i = 0; i < keyWords.Length; i++)
         {
-            int at = c * MaskedKey.ChunkWords;
+            int at = keyWords[i], p = packedWords[i];
             for (int w = 0; w < MaskedKey.ChunkWords; w++)
             {
-                if ((Unsafe.Add(ref k, at + w) & Unsafe.Add(ref m, at + w)) != Unsafe.Add(ref v, p + (nuint)w))
+                if ((Unsafe.Add(ref k, at + w) & Unsafe.Add(ref m, at + w)) != Unsafe.Add(ref v, p + w))
                 {
                     return false;
                 }
             }
-
-            p += MaskedKey.ChunkWords;
         }
 
         return true;
@@ -104,19 +102,17 @@ internal readonly struct V128Ops : IMaskedOps
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Matches(ref ulong k, ref ulong m, ref ulong v, ReadOnlySpan<int> chunks)
+    public static bool Matches(ref ulong k, ref ulong m, ref ulong v, PackedLayout layout)
     {
-        nuint p = 0;
-        foreach (int c in chunks)
+        int[] keyWords = layout.KeyWords, packedWords = layout.PackedWords;
+        for (int i = 0; i < keyWords.Length; i++)
         {
-            nuint at = (nuint)(c * MaskedKey.ChunkWords);
+            nuint at = (nuint)keyWords[i], p = (nuint)packedWords[i];
             if ((Vector128.LoadUnsafe(ref k, at) & Vector128.LoadUnsafe(ref m, at)) != Vector128.LoadUnsafe(ref v, p)
                 || (Vector128.LoadUnsafe(ref k, at + 2) & Vector128.LoadUnsafe(ref m, at + 2)) != Vector128.LoadUnsafe(ref v, p + 2))
             {
                 return false;
             }
-
-            p += MaskedKey.ChunkWords;
         }
 
         return true;
@@ -168,18 +164,16 @@ internal readonly struct V256Ops : IMaskedOps
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Matches(ref ulong k, ref ulong m, ref ulong v, ReadOnlySpan<int> chunks)
+    public static bool Matches(ref ulong k, ref ulong m, ref ulong v, PackedLayout layout)
     {
-        nuint p = 0;
-        foreach (int c in chunks)
+        int[] keyWords = layout.KeyWords, packedWords = layout.PackedWords;
+        for (int i = 0; i < keyWords.Length; i++)
         {
-            nuint at = (nuint)(c * MaskedKey.ChunkWords);
-            if ((Vector256.LoadUnsafe(ref k, at) & Vector256.LoadUnsafe(ref m, at)) != Vector256.LoadUnsafe(ref v, p))
+            nuint at = (nuint)keyWords[i];
+            if ((Vector256.LoadUnsafe(ref k, at) & Vector256.LoadUnsafe(ref m, at)) != Vector256.LoadUnsafe(ref v, (nuint)packedWords[i]))
             {
                 return false;
             }
-
-            p += MaskedKey.ChunkWords;
         }
 
         return true;
@@ -199,7 +193,7 @@ internal readonly struct V256Ops : IMaskedOps
         Avx512F.VL.IsSupported ? Avx512F.VL.RotateLeft(v, 5) : (v << 5) | (v >>> 59);
 }
 
-/// <summary>Vector512: two chunks a step where a mask's chunks are adjacent, a whole bucket a step.</summary>
+/// <summary>Vector512: a pair of chunks a step, a whole bucket a step.</summary>
 internal readonly struct V512Ops : IMaskedOps
 {
     // Hashing is a rotate-add per chunk: a 512-bit step would only split into two 256-bit halves again.
@@ -207,32 +201,18 @@ internal readonly struct V512Ops : IMaskedOps
     public static ulong Hash(ref ulong k, ref ulong m, ReadOnlySpan<int> chunks) => V256Ops.Hash(ref k, ref m, chunks);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Matches(ref ulong k, ref ulong m, ref ulong v, ReadOnlySpan<int> chunks)
+    public static bool Matches(ref ulong k, ref ulong m, ref ulong v, PackedLayout layout)
     {
         nuint p = 0;
-        for (int i = 0; i < chunks.Length; i++)
+        foreach (int pair in layout.Pairs)
         {
-            nuint at = (nuint)(chunks[i] * MaskedKey.ChunkWords);
-
-            // Two adjacent chunks of the key make one 512-bit step (they are adjacent in the packed value too).
-            if (i + 1 < chunks.Length && chunks[i + 1] == chunks[i] + 1)
-            {
-                if ((Vector512.LoadUnsafe(ref k, at) & Vector512.LoadUnsafe(ref m, at)) != Vector512.LoadUnsafe(ref v, p))
-                {
-                    return false;
-                }
-
-                p += 2 * MaskedKey.ChunkWords;
-                i++;
-                continue;
-            }
-
-            if ((Vector256.LoadUnsafe(ref k, at) & Vector256.LoadUnsafe(ref m, at)) != Vector256.LoadUnsafe(ref v, p))
+            nuint at = (nuint)(pair * MaskedKey.PairWords);
+            if ((Vector512.LoadUnsafe(ref k, at) & Vector512.LoadUnsafe(ref m, at)) != Vector512.LoadUnsafe(ref v, p))
             {
                 return false;
             }
 
-            p += MaskedKey.ChunkWords;
+            p += MaskedKey.PairWords;
         }
 
         return true;

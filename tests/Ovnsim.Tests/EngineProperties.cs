@@ -107,8 +107,10 @@ public sealed class EngineProperties
     /// next, and a probe has to follow them there. Each rule is found (the key's other bits do not matter) and a key
     /// that differs in a masked bit finds nothing, at every width.
     /// </summary>
-    [Fact]
-    public void A_subtable_of_thousands_of_rules_finds_each_one_and_nothing_else_at_every_width()
+    [Theory]
+    [InlineData(0)]
+    [InlineData(7)] // looked in after seven higher subtables: by the grouped probes of the lookup, not one at a time
+    public void A_subtable_of_thousands_of_rules_finds_each_one_and_nothing_else_at_every_width(int decoys)
     {
         const int n = 32_000;
         var mask = KeyFields.MaskOf(KeyFields.NwSrc, KeyFields.NwDst, KeyFields.TpDst);
@@ -130,7 +132,16 @@ public sealed class EngineProperties
                 c.Insert(Key(i, 0), mask, 100, i);
             }
 
-            Assert.Equal(n, c.Count);
+            // Higher subtables that no key matches (reg5 is 0 in every key).
+            for (int d = 0; d < decoys; d++)
+            {
+                var decoy = default(FlowKey);
+                KeyFields.Reg(5).Set64(ref decoy, 1ul << d);
+                c.Insert(decoy, decoy, 200 + d, -1);
+            }
+
+            Assert.Equal(n + decoys, c.Count);
+            Assert.Equal(1 + decoys, c.SubtableCount);
             for (int i = 0; i < n; i++)
             {
                 Assert.Equal(i, c.Lookup(Key(i, (uint)i))?.Payload);
@@ -155,8 +166,9 @@ public sealed class EngineProperties
 
         var chunks = MaskedKey.ActiveChunks(mask);
         ulong h = MaskedKey.Hash(key, mask, chunks, SimdWidth.Scalar);
-        var packed = new ulong[chunks.Length * MaskedKey.ChunkWords];
-        MaskedKey.Pack(MaskedKey.And(key, mask), chunks, packed);
+        var layout = new PackedLayout(mask);
+        var packed = new ulong[layout.Words];
+        MaskedKey.Pack(MaskedKey.And(key, mask), layout, packed);
 
         // A key differing in one masked bit must not match.
         var other = key;
@@ -168,8 +180,8 @@ public sealed class EngineProperties
 
         return new[] { SimdWidth.Scalar, SimdWidth.V128, SimdWidth.V256, SimdWidth.V512 }.Where(w => w <= MaskedKey.Best)
             .All(w => MaskedKey.Hash(key, mask, chunks, w) == h
-                && MaskedKey.MatchesPacked(key, mask, packed, 0, chunks, w)
-                && (word < 0 || !MaskedKey.MatchesPacked(other, mask, packed, 0, chunks, w)));
+                && MaskedKey.MatchesPacked(key, mask, packed, 0, layout, w)
+                && (word < 0 || !MaskedKey.MatchesPacked(other, mask, packed, 0, layout, w)));
     }
 
     private static readonly byte[] NoMac = new byte[6];
