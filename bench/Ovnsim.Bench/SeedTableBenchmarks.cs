@@ -54,12 +54,16 @@ public class SeedTableBenchmarks
         return c;
     }
 
+    // Keys are read in place (by reference), as the bridge's lookups read them: copying a 256-byte key or rule per
+    // lookup would cost more than the lookups themselves.
     private int Run(Dictionary<int, Classifier<int>> tables)
     {
         int hits = 0;
-        foreach (var (table, key) in _lookups)
+        var lookups = _lookups;
+        for (int i = 0; i < lookups.Length; i++)
         {
-            if (tables.TryGetValue(table, out var c) && c.Lookup(key) is not null)
+            ref readonly var lookup = ref lookups[i];
+            if (tables.TryGetValue(lookup.Table, out var c) && c.Lookup(lookup.Key) is not null)
             {
                 hits++;
             }
@@ -79,16 +83,18 @@ public class SeedTableBenchmarks
     public int SeedTables_Linear()
     {
         int hits = 0;
-        foreach (var (table, key) in _lookups)
+        var lookups = _lookups;
+        for (int i = 0; i < lookups.Length; i++)
         {
-            if (!_linear.TryGetValue(table, out var rules))
+            ref readonly var lookup = ref lookups[i];
+            if (!_linear.TryGetValue(lookup.Table, out var rules))
             {
                 continue;
             }
 
-            foreach (var (v, m, _) in rules)
+            foreach (ref readonly var rule in rules.AsSpan())
             {
-                if (MaskedKey.EqualMasked(key, v, m))
+                if (MaskedKey.EqualMasked(lookup.Key, rule.Value, rule.Mask))
                 {
                     hits++;
                     break;
