@@ -171,25 +171,7 @@ public sealed class Classifier<T>
 
         // The scalar path gains nothing from grouping: its four hashes are too many registers' work to overlap.
         int singles = typeof(TOps) == typeof(ScalarOps) ? ordered.Length : SingleProbes;
-        int g = 0;
-        for (; g < ordered.Length && g < singles; g++)
-        {
-            var sub = ordered[g];
-            if (sub.MaxPriority <= floor)
-            {
-                return bestSub?.First(bestSlot);
-            }
-
-            int slot = sub.FindSlot<TOps>(key, floor);
-            if (slot >= 0)
-            {
-                bestSub = sub;
-                bestSlot = slot;
-                floor = sub.PriorityAt(slot);
-            }
-        }
-
-        for (; g + 3 < ordered.Length; g += 4)
+        for (int g = 0; g < ordered.Length;)
         {
             var s0 = ordered[g];
             if (s0.MaxPriority <= floor)
@@ -197,9 +179,24 @@ public sealed class Classifier<T>
                 break;
             }
 
+            if (g < singles || g + 3 >= ordered.Length)
+            {
+                int slot = s0.FindSlot<TOps>(key, floor);
+                if (slot >= 0)
+                {
+                    bestSub = s0;
+                    bestSlot = slot;
+                    floor = s0.PriorityAt(slot);
+                }
+
+                g++;
+                continue;
+            }
+
             var s1 = ordered[g + 1];
             var s2 = ordered[g + 2];
             var s3 = ordered[g + 3];
+            g += 4;
             uint p0 = s0.ProbeHome<TOps>(key, out int b0, out ulong h0);
             uint p1 = s1.ProbeHome<TOps>(key, out int b1, out ulong h1);
             uint p2 = s2.ProbeHome<TOps>(key, out int b2, out ulong h2);
@@ -213,23 +210,6 @@ public sealed class Classifier<T>
             Take<TOps>(key, s1, p1, b1, h1, ref bestSub, ref bestSlot, ref floor);
             Take<TOps>(key, s2, p2, b2, h2, ref bestSub, ref bestSlot, ref floor);
             Take<TOps>(key, s3, p3, b3, h3, ref bestSub, ref bestSlot, ref floor);
-        }
-
-        for (; g < ordered.Length; g++)
-        {
-            var sub = ordered[g];
-            if (sub.MaxPriority <= floor)
-            {
-                break;
-            }
-
-            int slot = sub.FindSlot<TOps>(key, floor);
-            if (slot >= 0)
-            {
-                bestSub = sub;
-                bestSlot = slot;
-                floor = sub.PriorityAt(slot);
-            }
         }
 
         return bestSub?.First(bestSlot);
