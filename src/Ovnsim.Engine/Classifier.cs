@@ -302,8 +302,8 @@ public sealed class Classifier<T>
         public Subtable(in FlowKey mask)
         {
             _mask = mask;
-            _chunks = MaskedKey.ActiveChunks(mask);
             _layout = new PackedLayout(mask);
+            _chunks = _layout.Chunks;
             _stride = _layout.Words;
             _values = new ulong[_slots.Length * _stride];
 
@@ -442,9 +442,21 @@ public sealed class Classifier<T>
         public int Resolve<TOps>(in FlowKey key, int floor, uint probe, int home, ulong h)
             where TOps : struct, IMaskedOps
         {
-            for (uint hits = probe & ~Overflowed; hits != 0; hits &= hits - 1)
+            int slot = MatchAmong<TOps>(key, floor, probe & ~Overflowed, home);
+            return slot >= 0 || (probe & Overflowed) == 0 ? slot : FindSlotFrom<TOps>(key, floor, h, (home + 1) & ((_hashes.Length / Slots) - 1));
+        }
+
+        /// <summary>
+        /// Of the slots of <paramref name="bucket"/> set in <paramref name="hits"/>, the one whose value the key has
+        /// with a priority above <paramref name="floor"/>, or -1.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private int MatchAmong<TOps>(in FlowKey key, int floor, uint hits, int bucket)
+            where TOps : struct, IMaskedOps
+        {
+            for (; hits != 0; hits &= hits - 1)
             {
-                int i = (home * Slots) + BitOperations.TrailingZeroCount(hits);
+                int i = (bucket * Slots) + BitOperations.TrailingZeroCount(hits);
                 if (_priorities[i] > floor
                     && TOps.Matches(ref MaskedKey.Words(key), ref MaskedKey.Words(_mask), ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_values), i * _stride), _layout))
                 {
@@ -452,7 +464,7 @@ public sealed class Classifier<T>
                 }
             }
 
-            return (probe & Overflowed) == 0 ? -1 : FindSlotFrom<TOps>(key, floor, h, (home + 1) & ((_hashes.Length / Slots) - 1));
+            return -1;
         }
 
         /// <summary>
@@ -476,14 +488,10 @@ public sealed class Classifier<T>
             for (int b = start; ; b = (b + 1) & (buckets - 1))
             {
                 ref ulong bucket = ref Unsafe.Add(ref hashes, b * Slots);
-                for (uint hits = TOps.Probe(ref bucket, h); hits != 0; hits &= hits - 1)
+                int slot = MatchAmong<TOps>(key, floor, TOps.Probe(ref bucket, h), b);
+                if (slot >= 0)
                 {
-                    int i = (b * Slots) + BitOperations.TrailingZeroCount(hits);
-                    if (_priorities[i] > floor
-                        && TOps.Matches(ref MaskedKey.Words(key), ref MaskedKey.Words(_mask), ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_values), i * _stride), _layout))
-                    {
-                        return i;
-                    }
+                    return slot;
                 }
 
                 // Slots fill from the first and are never emptied: a free last slot means the bucket never

@@ -267,11 +267,14 @@ public sealed class PackedLayout
     /// <summary>The layout of <paramref name="mask"/>'s values.</summary>
     public PackedLayout(in FlowKey mask)
     {
-        var chunks = MaskedKey.ActiveChunks(mask);
-        Pairs = [.. chunks.Select(c => c / 2).Distinct()];
-        KeyWords = [.. chunks.Select(c => c * MaskedKey.ChunkWords)];
-        PackedWords = [.. chunks.Select(c => (Array.IndexOf(Pairs, c / 2) * MaskedKey.PairWords) + (c % 2 * MaskedKey.ChunkWords))];
+        Chunks = MaskedKey.ActiveChunks(mask);
+        Pairs = [.. Chunks.Select(c => c / 2).Distinct()];
+        KeyWords = [.. Chunks.Select(c => c * MaskedKey.ChunkWords)];
+        PackedWords = [.. Chunks.Select(c => (Array.IndexOf(Pairs, c / 2) * MaskedKey.PairWords) + (c % 2 * MaskedKey.ChunkWords))];
     }
+
+    /// <summary>The chunks (0..7) the mask touches, in order (<see cref="MaskedKey.ActiveChunks"/>).</summary>
+    public int[] Chunks { get; }
 
     /// <summary>The pairs of chunks (0..3) the mask touches, in order.</summary>
     public int[] Pairs { get; }
