@@ -22,6 +22,15 @@ public interface IBridgeSink
 
     /// <summary>A <c>controller</c> action: the frame as it is at that point and the flow's metadata.</summary>
     void PacketIn(ControllerAction action, in FlowKey key, ReadOnlySpan<byte> frame);
+
+    /// <summary>
+    /// A <c>controller</c> action with <c>pause</c>: the translation waits for the controller to resume it (a
+    /// continuation). The controller may rewrite <paramref name="frame"/> in place, keeping its length; the translation
+    /// then goes on after the action with the rewritten frame. By default it resumes at once, the frame unchanged.
+    /// </summary>
+    void Paused(ControllerAction action, in FlowKey key, Span<byte> frame)
+    {
+    }
 }
 
 /// <summary>A step of a packet's path through the tables, for traces.</summary>
@@ -452,11 +461,29 @@ public sealed partial class Bridge
                 case CtAction ct:
                     RunCt(x, ct);
                     break;
+                case ControllerAction { Pause: true } paused:
+                    // Frozen and resumed in place: what comes after the action runs on the frame the controller
+                    // returned (it rewrites only bytes the key does not hold, such as an ICMP error's MTU).
+                    x.Uncacheable = true;
+                    HeaderCommit.Commit(x.Packet, ref x.Committed, x.Key);
+                    x.Sink!.Paused(paused, x.Key, x.Packet.Data);
+                    break;
                 case ControllerAction ca:
                     x.Uncacheable = true; // OVS slow-paths flows that send to the controller
                     HeaderCommit.Commit(x.Packet, ref x.Committed, x.Key);
                     x.Sink!.PacketIn(ca, x.Key, x.Packet.Data);
                     break;
+                case CheckPktLargerAction check:
+                {
+                    // The whole frame's length against the limit; the answer depends on no key field, so a megaflow
+                    // cannot hold it (OVS gives the datapath both branches; here every such packet is translated).
+                    x.Uncacheable = true;
+                    UInt128 bit = UInt128.One << check.Destination.Offset;
+                    Field(check.Destination.Field).Set(ref x.Key, x.Packet.Data.Length > check.PacketLength ? bit : 0, bit);
+                    x.Wrote(Field(check.Destination.Field), bit);
+                    break;
+                }
+
                 case PopVlanAction:
                     KeyFields.VlanTci.Set(ref x.Key, 0, 0xffff);
                     x.Wrote(KeyFields.VlanTci, 0xffff);

@@ -240,6 +240,8 @@ public sealed class Simulator : IBridgeSink
             OpcodeReject => "reject",
             OpcodeSctpAbort => "sctp_abort",
             OpcodePutFdb => "put_fdb",
+            LogicalActionEncoder.OpcodePutIcmp4FragMtu => "put_icmp4_frag_mtu",
+            LogicalActionEncoder.OpcodePutIcmp6FragMtu => "put_icmp6_frag_mtu",
             _ => $"controller opcode {opcode}",
         };
     }
@@ -361,6 +363,65 @@ public sealed class Simulator : IBridgeSink
     /// <inheritdoc/>
     public void PacketIn(ControllerAction action, in FlowKey key, ReadOnlySpan<byte> frame) =>
         _packetIns.Enqueue((action, key, frame.ToArray()));
+
+    /// <summary>
+    /// A paused controller action: pinctrl answers at once and the bridge resumes. <c>put_icmp4_frag_mtu</c> and
+    /// <c>put_icmp6_frag_mtu</c> (<c>pinctrl_handle_put_icmp_frag_mtu</c>) write the MTU into the ICMP error being
+    /// built; any other paused opcode is resumed unchanged, with a note.
+    /// </summary>
+    public void Paused(ControllerAction action, in FlowKey key, Span<byte> frame)
+    {
+        var ud = action.Userdata;
+        int opcode = ud.Length >= 8 ? (int)BinaryPrimitives.ReadUInt32BigEndian(ud) : -1;
+        switch (opcode)
+        {
+            case LogicalActionEncoder.OpcodePutIcmp4FragMtu or LogicalActionEncoder.OpcodePutIcmp6FragMtu:
+                PutIcmpFragMtu(key, frame, ud.AsSpan(8));
+                break;
+            default:
+                _events.Add($"controller: paused action {OpcodeName(action)} is not simulated; resumed unchanged");
+                break;
+        }
+    }
+
+    /// <summary>
+    /// <c>pinctrl_handle_put_icmp_frag_mtu</c>: on an ICMPv4 packet, the 16-bit MTU into the header's next-hop MTU
+    /// (checksum updated, the IPv4 header's recomputed); on ICMPv6, the 32-bit MTU into the message's first word
+    /// (checksum recomputed). Anything else, or a value too short, is left as it is.
+    /// </summary>
+    private void PutIcmpFragMtu(in FlowKey key, Span<byte> frame, ReadOnlySpan<byte> value)
+    {
+        ulong type = KeyFields.DlType.Get64(key);
+        byte proto = (byte)KeyFields.NwProto.Get64(key);
+        int l3 = L3Offset(frame);
+        if (type == 0x0800 && proto == 1 && value.Length >= 2 && frame.Length >= l3 + 20)
+        {
+            int l4 = l3 + ((frame[l3] & 0xf) * 4);
+            if (frame.Length < l4 + 8)
+            {
+                return;
+            }
+
+            var icmp = frame[l4..];
+            ushort old = BinaryPrimitives.ReadUInt16BigEndian(icmp[6..]), mtu = BinaryPrimitives.ReadUInt16BigEndian(value);
+            BinaryPrimitives.WriteUInt16BigEndian(icmp[6..], mtu);
+            BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], HeaderCommit.Recalc16(BinaryPrimitives.ReadUInt16BigEndian(icmp[2..]), old, mtu));
+            var ip = frame.Slice(l3, 20);
+            BinaryPrimitives.WriteUInt16BigEndian(ip[10..], 0);
+            BinaryPrimitives.WriteUInt16BigEndian(ip[10..], HeaderCommit.InternetChecksum(ip));
+        }
+        else if (type == 0x86dd && proto == 58 && value.Length >= 4 && frame.Length >= l3 + 48)
+        {
+            var ip = frame[l3..];
+            value[..4].CopyTo(ip[44..]);
+            BinaryPrimitives.WriteUInt16BigEndian(ip[42..], 0);
+            BinaryPrimitives.WriteUInt16BigEndian(ip[42..], Icmp6Checksum(ip));
+        }
+        else if (type is not (0x0800 or 0x86dd) || proto is not (1 or 58))
+        {
+            _events.Add("controller: put_icmp(4/6)_frag_mtu action on non-ICMPv4/v6 packet");
+        }
+    }
 
     private void HandlePacketIn(ControllerAction action, in FlowKey key, byte[] frame)
     {
@@ -702,8 +763,8 @@ public sealed class Simulator : IBridgeSink
         return ethType == 0x0800 && frame.Length > l3 ? l3 + ((frame[l3] & 0xf) * 4) : l3 + 40;
     }
 
-    private static int L3Offset(byte[] frame) =>
-        frame.Length >= 18 && BinaryPrimitives.ReadUInt16BigEndian(frame.AsSpan(12)) is 0x8100 or 0x88a8 ? 18 : 14;
+    private static int L3Offset(ReadOnlySpan<byte> frame) =>
+        frame.Length >= 18 && BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) is 0x8100 or 0x88a8 ? 18 : 14;
 
     /// <summary>
     /// <c>reject</c> (<c>pinctrl_handle_reject</c>): back to the sender — a TCP reset for TCP, else ICMP destination

@@ -46,6 +46,12 @@ public static class LogicalActionEncoder
     private const int OpcodeDhcp6Server = 19;
     private const int OpcodePutFdb = 25;
 
+    /// <summary><c>ACTION_OPCODE_PUT_ICMP4_FRAG_MTU</c>: pinctrl writes the value into the ICMPv4 error's next-hop MTU.</summary>
+    public const int OpcodePutIcmp4FragMtu = 13;
+
+    /// <summary><c>ACTION_OPCODE_PUT_ICMP6_FRAG_MTU</c>: pinctrl writes the value into the ICMPv6 Packet Too Big's MTU.</summary>
+    public const int OpcodePutIcmp6FragMtu = 21;
+
     /// <summary>Encodes a flow's actions.</summary>
     public static IReadOnlyList<OfAction> Encode(ActionList actions, ActionEncodeContext context)
     {
@@ -78,6 +84,9 @@ public static class LogicalActionEncoder
                 break;
             case OutputAction:
                 o.Add(new ResubmitAction(c.Ingress ? OfTable.OutputInit : OfTable.SaveInport));
+                break;
+            case LoadAction { Destination.Symbol.Name: "icmp4.frag_mtu" or "icmp6.frag_mtu" } frag:
+                o.Add(EncodeFragMtu(frag));
                 break;
             case LoadAction load:
                 o.Add(EncodeLoad(load, c));
@@ -145,6 +154,32 @@ public static class LogicalActionEncoder
             default:
                 throw new NotSupportedException($"loading {load.Value} is not simulated");
         }
+    }
+
+    /// <summary>
+    /// <c>encode_OVNFIELD_LOAD</c>: an OVN field only pinctrl understands, so a paused controller action that hands
+    /// it the value (icmp4.frag_mtu 16 bits, icmp6.frag_mtu 32, big-endian after the action header).
+    /// </summary>
+    private static ControllerAction EncodeFragMtu(LoadAction load)
+    {
+        if (load.Value is not IntegerConstant i)
+        {
+            throw new NotSupportedException($"{load.Destination.Symbol.Name} takes a number, not {load.Value}");
+        }
+
+        bool v4 = load.Destination.Symbol.Name == "icmp4.frag_mtu";
+        var userdata = ControllerHeader(v4 ? OpcodePutIcmp4FragMtu : OpcodePutIcmp6FragMtu);
+        if (v4)
+        {
+            userdata.Add((byte)(i.Value >> 8));
+            userdata.Add((byte)i.Value);
+        }
+        else
+        {
+            OfWire.PutU32(userdata, (uint)i.Value);
+        }
+
+        return new ControllerAction([.. userdata], Pause: true);
     }
 
     /// <summary><c>expr_resolve_field</c>: a symbol's bits on the OVS field at the root of its subfield chain.</summary>
@@ -239,6 +274,11 @@ public static class LogicalActionEncoder
                 o.Add(new MoveAction(new OvsSubfield(flags, LookupFdbBit, 1), dst));
                 break;
             }
+
+            case "check_pkt_larger" when r.Arguments is [{ Type: TokenType.Integer } length]:
+                // encode_CHECK_PKT_LARGER: OVS's own action, the result written straight into the bit.
+                o.Add(new CheckPktLargerAction((int)length.Value, dst));
+                break;
 
             default:
                 throw new NotSupportedException($"encoding of {r.Function} is not simulated yet");

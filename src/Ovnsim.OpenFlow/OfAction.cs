@@ -42,6 +42,19 @@ public sealed record MoveAction(OvsSubfield Source, OvsSubfield Destination) : O
     public override string ToString() => $"move:{Source}->{Destination}";
 }
 
+/// <summary>
+/// <c>check_pkt_larger(LEN)->SUBFIELD</c>: the one-bit <paramref name="Destination"/> becomes 1 when the packet (its
+/// whole frame) is longer than <paramref name="PacketLength"/> bytes, else 0.
+/// </summary>
+/// <param name="PacketLength">The length compared with.</param>
+/// <param name="Destination">The bit written.</param>
+public sealed record CheckPktLargerAction(int PacketLength, OvsSubfield Destination) : OfAction
+{
+    /// <inheritdoc/>
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"check_pkt_larger({PacketLength})->{Destination}");
+}
+
 /// <summary><c>push:SUBFIELD</c>.</summary>
 /// <param name="Subfield">The bits pushed.</param>
 public sealed record PushAction(OvsSubfield Subfield) : OfAction

@@ -16,6 +16,9 @@ public static class OfWire
     private const ushort NxResubmitTable = 14;
     private const ushort NxStackPush = 27;
     private const ushort NxStackPop = 28;
+    private const ushort NxController2 = 37;
+    private const ushort Controller2Userdata = 3;
+    private const ushort Controller2Pause = 4;
     private const ushort InPortPseudoPort = 0xfff8;
 
     /// <summary>Appends the actions' OpenFlow 1.5 encoding to <paramref name="output"/>.</summary>
@@ -62,6 +65,18 @@ public static class OfWire
                     break;
                 case PopAction pop:
                     PutStack(output, NxStackPop, pop.Subfield);
+                    break;
+                case ControllerAction controller:
+                    // nx_action_controller2 and its properties, as encode_CONTROLLER writes them for ovn-controller's
+                    // actions (max_len, controller id and reason at their defaults, so left out).
+                    PutNicira(output, NxController2);
+                    output.AddRange(new byte[6]);
+                    PutProperty(output, Controller2Userdata, controller.Userdata);
+                    if (controller.Pause)
+                    {
+                        PutProperty(output, Controller2Pause, []);
+                    }
+
                     break;
                 default:
                     throw new NotSupportedException($"OpenFlow 1.5 encoding of {action} is not simulated yet");
@@ -145,6 +160,10 @@ public static class OfWire
                             break;
                         }
 
+                        case NxController2:
+                            actions.Add(DecodeController2(a[16..]));
+                            break;
+
                         default:
                             throw new FormatException($"Nicira action subtype {subtype} is not simulated");
                     }
@@ -160,6 +179,39 @@ public static class OfWire
         }
 
         return actions;
+    }
+
+    /// <summary>The userdata and pause properties of an <c>nx_action_controller2</c> (others are not simulated).</summary>
+    private static ControllerAction DecodeController2(ReadOnlySpan<byte> properties)
+    {
+        byte[] userdata = [];
+        bool pause = false;
+        while (properties.Length >= 4)
+        {
+            ushort type = BinaryPrimitives.ReadUInt16BigEndian(properties);
+            int length = BinaryPrimitives.ReadUInt16BigEndian(properties[2..]);
+            int padded = (length + 7) & ~7;
+            if (length < 4 || padded > properties.Length)
+            {
+                throw new FormatException($"controller property {type} has bad length {length}");
+            }
+
+            switch (type)
+            {
+                case Controller2Userdata:
+                    userdata = properties[4..length].ToArray();
+                    break;
+                case Controller2Pause:
+                    pause = true;
+                    break;
+                default:
+                    throw new FormatException($"controller property {type} is not simulated");
+            }
+
+            properties = properties[padded..];
+        }
+
+        return new ControllerAction(userdata, pause);
     }
 
     private static UInt128 ReadValue(ReadOnlySpan<byte> bytes)
@@ -202,6 +254,19 @@ public static class OfWire
         PutU16(output, 0);
         PutU32(output, NiciraVendor);
         PutU16(output, subtype);
+    }
+
+    /// <summary><c>ofpprop_put</c>: type, length (without padding), the data, padded to 8 bytes.</summary>
+    private static void PutProperty(List<byte> output, ushort type, ReadOnlySpan<byte> data)
+    {
+        int start = output.Count;
+        PutU16(output, type);
+        PutU16(output, (ushort)(4 + data.Length));
+        output.AddRange(data);
+        while ((output.Count - start) % 8 != 0)
+        {
+            output.Add(0);
+        }
     }
 
     /// <summary><c>nx_action_stack</c>: offset, the field's NXM header, bit count.</summary>
