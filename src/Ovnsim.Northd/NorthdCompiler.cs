@@ -61,6 +61,7 @@ public static class NorthdCompiler
                 RouterArpResolveFlows.Build(ctx, op);
                 RouterArpRequestFlows.Build(ctx, op);
                 RouterIpInputFlows.Build(ctx, op);
+                GatewayMtuFlows.Build(ctx, op);
             }
         }
 

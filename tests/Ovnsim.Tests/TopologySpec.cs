@@ -26,7 +26,7 @@ internal sealed record NatSpec(string Type, int Switch, int Port, bool Distribut
 /// routes to the other routers' subnets through shared switches.
 /// </summary>
 internal sealed record RouterSpec(List<int> Switches, int? Gateway, List<NatSpec> Nats, bool DefaultRoute, bool StaticRoutes,
-                                  bool LearnFromArpRequest);
+                                  bool LearnFromArpRequest, int? GatewayMtu = null);
 
 /// <summary>A VIP: family, L4 port (0 for IP-only) and the VMs behind it.</summary>
 internal sealed record VipSpec(bool V6, int Port, List<(int Switch, int Port)> Backends);
@@ -97,7 +97,7 @@ internal sealed record TopologySpec(List<SwitchSpec> Switches, List<RouterSpec> 
             }
 
             routers.Add(new RouterSpec(attached, gateway, nats, gateway is not null && rng.Next(2) == 0, rng.Next(2) == 0,
-                rng.Next(2) == 0));
+                rng.Next(2) == 0, gateway is not null && rng.Next(3) == 0 ? 1200 + rng.Next(300) : null));
         }
 
         var lbs = new List<LbSpec>();
@@ -192,6 +192,13 @@ internal sealed record TopologySpec(List<SwitchSpec> Switches, List<RouterSpec> 
             {
                 var routers = Routers.ToList();
                 routers[r] = Routers[r] with { Nats = Without(Routers[r].Nats, n) };
+                yield return this with { Routers = routers };
+            }
+
+            if (Routers[r].GatewayMtu is not null)
+            {
+                var routers = Routers.ToList();
+                routers[r] = Routers[r] with { GatewayMtu = null };
                 yield return this with { Routers = routers };
             }
         }
@@ -313,6 +320,10 @@ internal sealed record TopologySpec(List<SwitchSpec> Switches, List<RouterSpec> 
                 if (router.Gateway == k)
                 {
                     s.Append(CultureInfo.InvariantCulture, $"lrp-set-gateway-chassis {lrp} hv1 1\n");
+                    if (router.GatewayMtu is { } mtu)
+                    {
+                        s.Append(CultureInfo.InvariantCulture, $"set Logical_Router_Port {lrp} options:gateway_mtu={mtu}\n");
+                    }
                 }
             }
 

@@ -54,21 +54,17 @@ internal static class RouterAdmissionFlows
         var od = op.Od;
         if (op.LrpEnabled && !op.IsChassisRedirect)
         {
-            if (op.Options.ContainsKey("gateway_mtu"))
-            {
-                ctx.Topology.Warnings.Add($"router port {op.Key}: gateway_mtu is not simulated yet; ignored");
-            }
-
-            // Store the receiving port's MAC so later stages need not match on inport.
+            // Store the receiving port's MAC so later stages need not match on inport (with a gateway MTU, check the
+            // packet's length too).
             string store = $"{Reg.InportEthAddr} = {op.LrpNetworks.EaS}; next;";
-            ctx.Add(od, Stages.LrInAdmission, 50, $"eth.mcast && inport == {op.JsonKey}", store);
+            GatewayMtuFlows.Add(ctx, op, Stages.LrInAdmission, $"eth.mcast && inport == {op.JsonKey}", store);
             string unicast = $"eth.dst == {op.LrpNetworks.EaS} && inport == {op.JsonKey}";
             if (op.IsL3dgw)
             {
                 unicast += $" && is_chassis_resident({op.CrPort!.JsonKey})";
             }
 
-            ctx.Add(od, Stages.LrInAdmission, 50, unicast, store);
+            GatewayMtuFlows.Add(ctx, op, Stages.LrInAdmission, unicast, store);
         }
 
         bool learnFromArpRequest = FlowContext.GetBool(od.Options, "always_learn_from_arp_request", true);

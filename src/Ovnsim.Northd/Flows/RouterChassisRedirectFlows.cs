@@ -22,7 +22,7 @@ internal static class RouterChassisRedirectFlows
 }
 
 /// <summary>
-/// lr_in_chk_pkt_len / lr_in_larger_pkts (defaults; gateway MTU is a later issue), lr_in_arp_request and
+/// lr_in_chk_pkt_len / lr_in_larger_pkts (defaults; a gateway MTU's flows are <see cref="GatewayMtuFlows"/>), lr_in_arp_request and
 /// lr_out_delivery (northd.c <c>build_arp_request_flows_for_lrouter</c>, <c>build_egress_delivery_flows_for_lrouter_port</c>).
 /// </summary>
 internal static class RouterArpRequestFlows

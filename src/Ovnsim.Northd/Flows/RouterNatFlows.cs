@@ -289,9 +289,14 @@ internal static class RouterNatFlows
 
         if (nat.Distributed)
         {
-            ctx.Add(od, Stages.LrInAdmission, 50,
+            GatewayMtuFlows.Add(ctx, nat.Gw, Stages.LrInAdmission,
                 $"eth.dst == {nat.Mac} && inport == {nat.Gw.JsonKey} && is_chassis_resident(\"{nat.Nb.LogicalPort}\")",
                 $"{Reg.InportEthAddr} = {nat.Gw.LrpNetworks.EaS}; next;");
+            int mtu = GatewayMtuFlows.GatewayMtu(nat.Gw);
+            if (mtu != 0)
+            {
+                GatewayMtuFlows.NatPacketTooBig(ctx, od, nat.Gw, mtu, nat.IsV6, nat.Nb.ExternalIp, nat.Nb.ExternalMac!);
+            }
         }
     }
 

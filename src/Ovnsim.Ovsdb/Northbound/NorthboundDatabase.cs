@@ -91,6 +91,9 @@ public sealed class LogicalSwitchPort(Row row) : RowView(row)
     /// <summary>The VLAN tag, or null.</summary>
     public long? Tag => Row.GetOptionalInteger("tag");
 
+    /// <summary>The VLAN tag requested (a localnet port's tag on the physical network; a container's for a parent).</summary>
+    public long? TagRequest => Row.GetOptionalInteger("tag_request");
+
     /// <summary>The <c>enabled</c> column: null means enabled.</summary>
     public bool? Enabled => Row.GetOptionalBoolean("enabled");
 }
