@@ -57,51 +57,41 @@ internal static class GatewayMtuFlows
         }
     }
 
+    /// <summary>An address family's ICMP error for a packet too big: its match word, action, type and code, and MTU field.</summary>
+    private sealed record Family(string Ip, string Action, string TypeAndCode, string FragMtu);
+
+    private static readonly Family V4 = new("ip4", "icmp4_error",
+        "icmp4.type = 3; /* Destination Unreachable. */ icmp4.code = 4; /* Frag Needed and DF was Set. */ ", "icmp4.frag_mtu");
+
+    private static readonly Family V6 = new("ip6", "icmp6_error", "icmp6.type = 2; /* Packet Too Big. */ icmp6.code = 0; ", "icmp6.frag_mtu");
+
+    /// <summary>The ICMP error's actions: loopback set, the length bit cleared, addressed back from <paramref name="source"/>, then <paramref name="then"/>.</summary>
+    private static string TooBig(Family f, string eth, string source, int ttl, int mtu, string then) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{f.Action} {{{Reg.EgressLoopback} = 1; {Reg.PktLarger} = 0; {eth}{f.Ip}.dst = {f.Ip}.src; {f.Ip}.src = {source}; "
+            + $"ip.ttl = {ttl}; {f.TypeAndCode}{f.FragMtu} = {mtu}; {then} }};");
+
     /// <summary><c>build_icmperr_pkt_big_flows</c>: the ICMP error, from <paramref name="op"/>'s first address, back into the ingress pipeline.</summary>
     private static void PacketTooBig(FlowContext ctx, Port op, int mtu, Stage stage, Port? outport)
     {
         string outportMatch = outport is null ? "" : $"outport == {outport.JsonKey} && ";
-        string tail = $"{Reg.PktLarger} && {Reg.EgressLoopback} == 0";
-        string admission = Stages.LrInAdmission.Table.ToString(CultureInfo.InvariantCulture);
-        if (op.LrpNetworks.Ipv4.Count > 0)
+        string then = string.Create(CultureInfo.InvariantCulture, $"next(pipeline=ingress, table={Stages.LrInAdmission.Table});");
+        foreach (var (f, first) in new[] { (V4, op.LrpNetworks.Ipv4.FirstOrDefault()?.AddrS), (V6, op.LrpNetworks.Ipv6.FirstOrDefault()?.AddrS) })
         {
-            ctx.Add(op.Od, stage, 150, $"inport == {op.JsonKey} && {outportMatch}ip4 && {tail}",
-                $"icmp4_error {{{Reg.EgressLoopback} = 1; {Reg.PktLarger} = 0; eth.dst = {op.LrpNetworks.EaS}; "
-                + $"ip4.dst = ip4.src; ip4.src = {op.LrpNetworks.Ipv4[0].AddrS}; ip.ttl = 255; "
-                + "icmp4.type = 3; /* Destination Unreachable. */ icmp4.code = 4; /* Frag Needed and DF was Set. */ "
-                + $"icmp4.frag_mtu = {mtu}; next(pipeline=ingress, table={admission}); }};");
-        }
-
-        if (op.LrpNetworks.Ipv6.Count > 0)
-        {
-            ctx.Add(op.Od, stage, 150, $"inport == {op.JsonKey} && {outportMatch}ip6 && {tail}",
-                $"icmp6_error {{{Reg.EgressLoopback} = 1; {Reg.PktLarger} = 0; eth.dst = {op.LrpNetworks.EaS}; "
-                + $"ip6.dst = ip6.src; ip6.src = {op.LrpNetworks.Ipv6[0].AddrS}; ip.ttl = 255; "
-                + "icmp6.type = 2; /* Packet Too Big. */ icmp6.code = 0; "
-                + $"icmp6.frag_mtu = {mtu}; next(pipeline=ingress, table={admission}); }};");
+            if (first is not null)
+            {
+                ctx.Add(op.Od, stage, 150, $"inport == {op.JsonKey} && {outportMatch}{f.Ip} && {Reg.PktLarger} && {Reg.EgressLoopback} == 0",
+                    TooBig(f, $"eth.dst = {op.LrpNetworks.EaS}; ", first, 255, mtu, then));
+            }
         }
     }
 
     /// <summary><c>build_lrouter_ingress_nat_check_pkt_len</c>: too big for a distributed NAT address, answered from it.</summary>
     public static void NatPacketTooBig(FlowContext ctx, Datapath od, Port gw, int mtu, bool v6, string externalIp, string externalMac)
     {
-        string match = $"inport == {gw.JsonKey} && {Reg.PktLarger} && {Reg.EgressLoopback} == 0";
-        string mtuText = mtu.ToString(CultureInfo.InvariantCulture);
-        if (!v6)
-        {
-            ctx.Add(od, Stages.LrInIpInput, 160, $"{match} && ip4 && ip4.dst == {externalIp}",
-                $"icmp4_error {{{Reg.EgressLoopback} = 1; {Reg.PktLarger} = 0; eth.dst = eth.src; eth.src = {externalMac}; "
-                + $"ip4.dst = ip4.src; ip4.src = {externalIp}; ip.ttl = 254; "
-                + "icmp4.type = 3; /* Destination Unreachable. */ icmp4.code = 4; /* Frag Needed and DF was Set. */ "
-                + $"icmp4.frag_mtu = {mtuText}; outport = {gw.JsonKey}; flags.loopback = 1; output; }};");
-        }
-        else
-        {
-            ctx.Add(od, Stages.LrInIpInput, 160, $"{match} && ip6 && ip6.dst == {externalIp}",
-                $"icmp6_error {{{Reg.EgressLoopback} = 1; {Reg.PktLarger} = 0; eth.dst = eth.src; eth.src = {externalMac}; "
-                + $"ip6.dst = ip6.src; ip6.src = {externalIp}; ip.ttl = 254; "
-                + "icmp6.type = 2; /* Packet Too Big. */ icmp6.code = 0; "
-                + $"icmp6.frag_mtu = {mtuText}; outport = {gw.JsonKey}; flags.loopback = 1; output; }};");
-        }
+        var f = v6 ? V6 : V4;
+        ctx.Add(od, Stages.LrInIpInput, 160,
+            $"inport == {gw.JsonKey} && {Reg.PktLarger} && {Reg.EgressLoopback} == 0 && {f.Ip} && {f.Ip}.dst == {externalIp}",
+            TooBig(f, $"eth.dst = eth.src; eth.src = {externalMac}; ", externalIp, 254, mtu, $"outport = {gw.JsonKey}; flags.loopback = 1; output;"));
     }
 }
