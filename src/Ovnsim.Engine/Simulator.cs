@@ -393,8 +393,15 @@ public sealed class Simulator : IBridgeSink
     {
         ulong type = KeyFields.DlType.Get64(key);
         byte proto = (byte)KeyFields.NwProto.Get64(key);
+        bool icmp4 = type == 0x0800 && proto == 1, icmp6 = type == 0x86dd && proto == 58;
+        if (!icmp4 && !icmp6)
+        {
+            _events.Add("controller: put_icmp(4/6)_frag_mtu action on non-ICMPv4/v6 packet");
+            return;
+        }
+
         int l3 = L3Offset(frame);
-        if (type == 0x0800 && proto == 1 && value.Length >= 2 && frame.Length >= l3 + 20)
+        if (icmp4 && value.Length >= 2 && frame.Length >= l3 + 20)
         {
             int l4 = l3 + ((frame[l3] & 0xf) * 4);
             if (frame.Length < l4 + 8)
@@ -410,16 +417,12 @@ public sealed class Simulator : IBridgeSink
             BinaryPrimitives.WriteUInt16BigEndian(ip[10..], 0);
             BinaryPrimitives.WriteUInt16BigEndian(ip[10..], HeaderCommit.InternetChecksum(ip));
         }
-        else if (type == 0x86dd && proto == 58 && value.Length >= 4 && frame.Length >= l3 + 48)
+        else if (icmp6 && value.Length >= 4 && frame.Length >= l3 + 48)
         {
             var ip = frame[l3..];
             value[..4].CopyTo(ip[44..]);
             BinaryPrimitives.WriteUInt16BigEndian(ip[42..], 0);
             BinaryPrimitives.WriteUInt16BigEndian(ip[42..], Icmp6Checksum(ip));
-        }
-        else if (type is not (0x0800 or 0x86dd) || proto is not (1 or 58))
-        {
-            _events.Add("controller: put_icmp(4/6)_frag_mtu action on non-ICMPv4/v6 packet");
         }
     }
 
