@@ -42,15 +42,18 @@ public sealed partial class Bridge
     /// <summary>Passes translated through the tables while the cache was in use.</summary>
     public long MegaflowMisses { get; private set; }
 
-    /// <summary>Megaflows now cached.</summary>
-    public int MegaflowCount => _megaflows.Count;
+    /// <summary>Megaflows now cached (those reached through another for the other side of a length check too).</summary>
+    public int MegaflowCount => _megaflows.Count + _alternativeCount;
+
+    private int _alternativeCount;
 
     /// <summary>Megaflow masks now in use (the datapath classifier's subtables).</summary>
     public int MegaflowMasks => _megaflows.SubtableCount;
 
     /// <summary>Every cached megaflow as its match (value and mask) and its datapath actions.</summary>
     public IEnumerable<(FlowKey Value, FlowKey Mask, string Actions)> Megaflows =>
-        _megaflows.Rules.Select(r => (r.Value, r.Mask, r.Payload.ToString()));
+        _megaflows.Rules.SelectMany(r => r.Payload.Alternatives.Select(a => (a.Value, a.Mask, a.Flow.ToString()))
+            .Prepend((r.Value, r.Mask, r.Payload.ToString())));
 
     /// <summary>Empties the megaflow cache (after crediting its flows with what it forwarded).</summary>
     public void FlushMegaflows()
@@ -59,6 +62,7 @@ public sealed partial class Bridge
         {
             PushMegaflowStats();
             _megaflows = new Classifier<Megaflow>(Width);
+            _alternativeCount = 0;
             _generation++; // every exact-match slot now points at nothing
         }
     }
@@ -106,9 +110,8 @@ public sealed partial class Bridge
     /// </summary>
     private void PushMegaflowStats()
     {
-        foreach (var entry in _megaflows.Rules)
+        foreach (var flow in _megaflows.Rules.SelectMany(r => r.Payload.Alternatives.Select(a => a.Flow).Prepend(r.Payload)))
         {
-            var flow = entry.Payload;
             long packets = flow.Packets - flow.PushedPackets, bytes = flow.Bytes - flow.PushedBytes;
             if (packets == 0)
             {
@@ -233,6 +236,62 @@ public sealed partial class Bridge
 
         public long PushedBytes { get; set; }
 
+        /// <summary>The packet-length checks its translation made; it replays only for packets that come out the same.</summary>
+        public LengthGuard[] Guards { get; init; } = [];
+
+        /// <summary>
+        /// Megaflows for the same keys that the guards turned away (the other side of a length check), each with its
+        /// own match; they are reached through this one, which the classifier holds.
+        /// </summary>
+        private List<(Megaflow Flow, FlowKey Value, FlowKey Mask)>? _alternatives;
+
+        public IEnumerable<(Megaflow Flow, FlowKey Value, FlowKey Mask)> Alternatives => _alternatives ?? [];
+
+        /// <summary>
+        /// This megaflow or an alternative whose match and guards hold for the packet; null if none does. (A megaflow
+        /// without guards admits every packet its match does, so only a guarded one ever gets alternatives.)
+        /// </summary>
+        public Megaflow? For(in FlowKey key, int length)
+        {
+            if (Admits(length))
+            {
+                return this;
+            }
+
+            if (_alternatives is not null)
+            {
+                foreach (var (flow, value, mask) in _alternatives)
+                {
+                    if (flow.Admits(length) && MaskedKey.EqualMasked(key, value, mask))
+                    {
+                        return flow;
+                    }
+                }
+            }
+
+            return null;
+        }
+
+        private bool Admits(int length)
+        {
+            foreach (var g in Guards)
+            {
+                if (length > g.Limit != g.Larger)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public void AddAlternative(Megaflow flow, in FlowKey value, in FlowKey mask) => (_alternatives ??= []).Add((flow, value, mask));
+
         public override string ToString() => Ops.Length == 0 ? "drop" : string.Join(',', Ops.Select(o => o.ToString()));
     }
 }
+
+/// <summary>A <c>check_pkt_larger</c> a cached pass depends on: the limit, and whether the packet was longer.</summary>
+/// <param name="Limit">The length compared with.</param>
+/// <param name="Larger">Whether the frame was longer than <paramref name="Limit"/>.</param>
+internal readonly record struct LengthGuard(int Limit, bool Larger);

@@ -210,6 +210,11 @@ public sealed partial class Bridge
         }
 
         var hit = FindMegaflow(x.Key);
+        if (hit is { Guards.Length: > 0 })
+        {
+            hit = hit.For(x.Key, x.Packet.Length);
+        }
+
         if (hit is not null)
         {
             MegaflowHits++;
@@ -226,12 +231,21 @@ public sealed partial class Bridge
             return;
         }
 
-        if (_megaflows.Count >= MaxMegaflows)
+        if (MegaflowCount >= MaxMegaflows)
         {
             FlushMegaflows();
         }
 
-        _megaflows.Insert(x.Input, x.Wc, 0, new Megaflow([.. x.Ops], [.. x.Hits], x.LimitDropped) { Last = x.Last });
+        var flow = new Megaflow([.. x.Ops], [.. x.Hits], x.LimitDropped) { Last = x.Last, Guards = [.. x.Guards] };
+        if (flow.Guards.Length > 0 && FindMegaflow(x.Input) is { } head)
+        {
+            // The other side of a length check (or another pass's): an alternative of the megaflow this key found.
+            head.AddAlternative(flow, x.Input, x.Wc);
+            _alternativeCount++;
+            return;
+        }
+
+        _megaflows.Insert(x.Input, x.Wc, 0, flow);
     }
 
     private void RunTable(Xlate x, int table)
@@ -475,11 +489,18 @@ public sealed partial class Bridge
                     break;
                 case CheckPktLargerAction check:
                 {
-                    // The whole frame's length against the limit; the answer depends on no key field, so a megaflow
-                    // cannot hold it (OVS gives the datapath both branches; here every such packet is translated).
-                    x.Uncacheable = true;
+                    // The whole frame's length against the limit. No key field holds the answer, so the megaflow
+                    // keeps it as a guard: it replays only for packets on the same side of the limit (OVS gives the
+                    // datapath both branches in one check_pkt_len action).
+                    bool larger = x.Packet.Data.Length > check.PacketLength;
+                    if (x.Recording)
+                    {
+                        // Against the length the pass started with (a VLAN tag the pass already wrote moved it).
+                        x.Guards.Add(new LengthGuard(check.PacketLength - (x.Packet.Data.Length - x.InputLength), larger));
+                    }
+
                     UInt128 bit = UInt128.One << check.Destination.Offset;
-                    Field(check.Destination.Field).Set(ref x.Key, x.Packet.Data.Length > check.PacketLength ? bit : 0, bit);
+                    Field(check.Destination.Field).Set(ref x.Key, larger ? bit : 0, bit);
                     x.Wrote(Field(check.Destination.Field), bit);
                     break;
                 }
@@ -934,6 +955,12 @@ public sealed partial class Bridge
         public readonly FlowKey[] ReplayBases = new FlowKey[MaxCtPerPass];
         public readonly List<ClassifierRule<FlowEntry>> Hits = [];
 
+        /// <summary>The packet's length when the recorded pass began.</summary>
+        public int InputLength;
+
+        /// <summary>The packet-length checks the pass made (<c>check_pkt_larger</c>) and how each came out.</summary>
+        public readonly List<LengthGuard> Guards = [];
+
         public void Reset(IBridgeSink sink)
         {
             Key = default;
@@ -949,12 +976,14 @@ public sealed partial class Bridge
         {
             Recording = true;
             Input = Key;
+            InputLength = Packet.Length;
             Wc = AlwaysExact;
             Dirty = default;
             Uncacheable = AfterNat = LimitDropped = false;
             Base = Bases = 0;
             Ops.Clear();
             Hits.Clear();
+            Guards.Clear();
         }
 
         /// <summary>What a clone or a group bucket restores when it ends, with the key.</summary>

@@ -54,6 +54,33 @@ public sealed class MegaflowTests
     }
 
     [Fact]
+    public void A_length_check_caches_each_side_of_the_limit_and_replays_each_only_for_its_own_side()
+    {
+        // check_pkt_larger(60) into reg0[0], then the bit picks the port: no key field holds the answer, so the two
+        // sides are two megaflows for the same key, each guarded by the length.
+        var larger = new OvsMatch();
+        larger.Regs[0] = (1, 1);
+        var bridge = new Bridge(
+        [
+            Flow(0, 0, new OvsMatch(), new CheckPktLargerAction(60, new OvsSubfield(OvsField.Get("reg0"), 0, 1)), new ResubmitAction(1)),
+            Flow(1, 100, larger, new OutputPortAction(2)),
+            Flow(1, 0, new OvsMatch(), new OutputPortAction(3)),
+        ], new GroupTable());
+        byte[] small = Syn(1000, Ip("10.0.0.2")); // 54 bytes
+        byte[] big = [.. small, .. new byte[20]]; // the same headers, 74 bytes
+
+        for (int round = 0; round < 2; round++)
+        {
+            Assert.StartsWith("3:", Run(bridge, small).Single(), StringComparison.Ordinal);
+            Assert.StartsWith("2:", Run(bridge, big).Single(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal((2, 2L, 2L), (bridge.MegaflowCount, bridge.MegaflowHits, bridge.MegaflowMisses));
+        Assert.Equal(2, bridge.Flows.Single(f => f.Flow.Priority == 100).Packets);
+        Assert.Equal(4, bridge.Flows.Single(f => f.Flow.Table == 0).Packets);
+    }
+
+    [Fact]
     public void New_flows_empty_the_cache()
     {
         var bridge = new Bridge([Flow(0, 0, new OvsMatch(), new OutputPortAction(2))], new GroupTable());
