@@ -209,12 +209,8 @@ public sealed partial class Bridge
             return;
         }
 
-        var hit = FindMegaflow(x.Key);
-        if (hit is { Guards.Length: > 0 })
-        {
-            hit = hit.For(x.Key, x.Packet.Length);
-        }
-
+        var found = FindMegaflow(x.Key);
+        var hit = found is { Guards.Length: > 0 } ? found.For(x.Key, x.Packet.Length) : found;
         if (hit is not null)
         {
             MegaflowHits++;
@@ -234,13 +230,15 @@ public sealed partial class Bridge
         if (MegaflowCount >= MaxMegaflows)
         {
             FlushMegaflows();
+            found = null; // gone with the rest
         }
 
         var flow = new Megaflow([.. x.Ops], [.. x.Hits], x.LimitDropped) { Last = x.Last, Guards = [.. x.Guards] };
-        if (flow.Guards.Length > 0 && FindMegaflow(x.Input) is { } head)
+        if (flow.Guards.Length > 0 && found is not null)
         {
-            // The other side of a length check (or another pass's): an alternative of the megaflow this key found.
-            head.AddAlternative(flow, x.Input, x.Wc);
+            // The other side of a length check (or another pass's): an alternative of the megaflow the pass's key
+            // found before its guards turned the packet away.
+            found.AddAlternative(flow, x.Input, x.Wc);
             _alternativeCount++;
             return;
         }

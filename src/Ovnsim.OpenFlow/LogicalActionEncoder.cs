@@ -171,8 +171,7 @@ public static class LogicalActionEncoder
         var userdata = ControllerHeader(v4 ? OpcodePutIcmp4FragMtu : OpcodePutIcmp6FragMtu);
         if (v4)
         {
-            userdata.Add((byte)(i.Value >> 8));
-            userdata.Add((byte)i.Value);
+            OfWire.PutU16(userdata, (ushort)i.Value);
         }
         else
         {

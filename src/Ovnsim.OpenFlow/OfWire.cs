@@ -278,7 +278,7 @@ public static class OfWire
         PutU16(output, (ushort)subfield.Bits);
     }
 
-    private static void PutU16(List<byte> output, ushort value)
+    internal static void PutU16(List<byte> output, ushort value)
     {
         Span<byte> b = stackalloc byte[2];
         BinaryPrimitives.WriteUInt16BigEndian(b, value);
