@@ -181,7 +181,17 @@ public sealed class PcapPort : ILivePort
     }
 
     /// <inheritdoc/>
-    public void Send(byte[] frame) => _device.SendPacket(frame);
+    public void Send(byte[] frame)
+    {
+        try
+        {
+            _device.SendPacket(frame);
+        }
+        catch (PcapException)
+        {
+            // The interface is down, gone or closed: the frame is lost on the wire, as with a TAP device (TapPort.Send).
+        }
+    }
 
     /// <inheritdoc/>
     public void Dispose()

@@ -33,6 +33,11 @@ public sealed class LiveRunner : IDisposable
 
     private long _overruns;
 
+    /// <summary>Cancelled by <see cref="Dispose"/>, which then waits for <see cref="Run"/> to return before closing the ports.</summary>
+    private readonly CancellationTokenSource _disposing = new();
+
+    private readonly ManualResetEventSlim _idle = new(true);
+
     /// <summary>Attaches <paramref name="device"/> to <paramref name="port"/> (a logical port or any name the simulator knows).</summary>
     /// <exception cref="ArgumentException">No such port, or the port has a device already.</exception>
     public void Attach(string port, ILivePort device)
@@ -52,6 +57,20 @@ public sealed class LiveRunner : IDisposable
     /// for NAT addresses go out from the start, on their schedule.
     /// </summary>
     public void Run(CancellationToken stop, bool garps = false, Action<ReplayStep>? each = null)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, _disposing.Token);
+        _idle.Reset();
+        try
+        {
+            RunUntil(garps, each, linked.Token);
+        }
+        finally
+        {
+            _idle.Set();
+        }
+    }
+
+    private void RunUntil(bool garps, Action<ReplayStep>? each, CancellationToken stop)
     {
         foreach (var (port, device) in _ports)
         {
@@ -109,9 +128,14 @@ public sealed class LiveRunner : IDisposable
         }
     }
 
-    /// <inheritdoc/>
+    /// <summary>Stops a <see cref="Run"/> in progress (waiting for it to return), then closes the ports.</summary>
     public void Dispose()
     {
+        // A Run still going on another thread stops first: it must not send on a port already closed.
+        _disposing.Cancel();
+        _idle.Wait();
+        _disposing.Dispose();
+        _idle.Dispose();
         foreach (var device in _ports.Values)
         {
             device.Dispose();
