@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Ovnsim.Engine;
 
@@ -50,6 +52,7 @@ public sealed class Classifier<T>
     private readonly List<Subtable> _subtables = [];
     private readonly Dictionary<FlowKey, Subtable> _byMask = [];
     private Subtable[] _ordered = [];
+    private HashGroup[] _groups = [];
     private int _count;
 
     /// <summary>A classifier using the widest accelerated vectors.</summary>
@@ -90,14 +93,25 @@ public sealed class Classifier<T>
 
         var rule = new ClassifierRule<T>(value, mask, priority, payload);
         reorder |= priority > sub.MaxPriority;
+        int buckets = sub.Buckets;
+        bool crowded = sub.Crowded;
         if (sub.Insert(rule, Width) is null)
         {
             _count++;
         }
 
+        if (!reorder && (sub.Buckets != buckets || sub.Crowded != crowded))
+        {
+            foreach (var group in _groups)
+            {
+                group.Refresh();
+            }
+        }
+
         if (reorder)
         {
             _ordered = [.. _subtables.OrderByDescending(s => s.MaxPriority)];
+            _groups = [.. _ordered.Chunk(HashGroup.Lanes).Select(g => new HashGroup(g))];
         }
 
         return rule;
@@ -156,12 +170,18 @@ public sealed class Classifier<T>
     /// <summary>Subtables probed one at a time before the grouped probes start: most lookups end within them.</summary>
     private const int SingleProbes = 4;
 
-    /// <summary>
-    /// The lookup that collects no wildcards. After the first <see cref="SingleProbes"/> subtables, four at a time:
-    /// the four home-bucket probes are computed first, with no branch between them, so that their hash chains
-    /// overlap; then those with a candidate are compared in order. The last one to three go one by one.
-    /// </summary>
+    /// <summary>The lookup that collects no wildcards: <see cref="LookupGrouped"/> at Vector512, else <see cref="LookupEach"/>.</summary>
     private ClassifierRule<T>? LookupPlain<TOps>(in FlowKey key)
+        where TOps : struct, IMaskedOps =>
+        typeof(TOps) == typeof(V512Ops) && Avx512F.IsSupported ? LookupGrouped(key) : LookupEach<TOps>(key);
+
+    /// <summary>
+    /// The plain lookup, each subtable hashing the key for itself. After the first <see cref="SingleProbes"/>
+    /// subtables, four at a time: the four home-bucket probes are computed first, with no branch between them, so
+    /// that their hash chains overlap; then those with a candidate are compared in order. The last one to three go
+    /// one by one.
+    /// </summary>
+    private ClassifierRule<T>? LookupEach<TOps>(in FlowKey key)
         where TOps : struct, IMaskedOps
     {
         Subtable? bestSub = null;
@@ -213,6 +233,115 @@ public sealed class Classifier<T>
         }
 
         return bestSub?.First(bestSlot);
+    }
+
+    /// <summary>
+    /// The plain lookup at Vector512, a group of eight subtables at a time (<see cref="HashGroup"/>): their hashes of the
+    /// key computed together, a lane each, and their home buckets found the same way; then each lane's bucket probed
+    /// and the slots holding its hash gathered, eight bits a lane, before any is looked at. Equal 64-bit hashes are
+    /// trusted until the end, when only the winner's value is compared (a mismatch, which takes a hash collision,
+    /// looks again with <see cref="LookupEach"/>). Where a home bucket is full (only in a group with a crowded
+    /// subtable is that asked), the buckets it overflowed into are probed after the group's lanes.
+    /// </summary>
+    private ClassifierRule<T>? LookupGrouped(in FlowKey key)
+    {
+        var best = new Best();
+        ref ulong t = ref MaskedKey.Words(key);
+        Span<int> homeOf = stackalloc int[HashGroup.Lanes];
+        ref int home0 = ref homeOf[0];
+        int first = 0;
+        foreach (var group in _groups)
+        {
+            var subs = group.Subtables;
+            if (subs[0].MaxPriority <= best.Priority)
+            {
+                break;
+            }
+
+            var hashes = group.Hash(ref t);
+            var homes = ((hashes >>> 1) & group.BucketMasks) << 3;
+            ulong found = 0;
+            uint full = 0;
+
+            // Each lane's hash and home bucket taken out of the vectors by a permute, not through memory: a 64-bit
+            // load of what a 512-bit store has just written waits for the store.
+            var lane = Vector512<ulong>.Zero;
+            for (int s = 0; s < subs.Length; s++)
+            {
+                var h = Avx512F.PermuteVar8x64(hashes, lane);
+                int home = (int)Avx512F.PermuteVar8x64(homes, lane).ToScalar();
+                Unsafe.Add(ref home0, s) = home;
+                if (!group.Crowded)
+                {
+                    found |= (ulong)subs[s].ProbeSlot(home, h) << (s * MaskedKey.BucketSlots);
+                }
+                else
+                {
+                    found |= (ulong)subs[s].ProbeSlot(home, h, out bool overflowed) << (s * MaskedKey.BucketSlots);
+                    full |= (overflowed ? 1u : 0u) << s;
+                }
+
+                lane += Vector512<ulong>.One;
+            }
+
+            for (; found != 0; found &= found - 1)
+            {
+                int bit = BitOperations.TrailingZeroCount(found);
+                int s = bit >> 3;
+                best.Offer(subs[s], first + s, Unsafe.Add(ref home0, s) + (bit & (MaskedKey.BucketSlots - 1)));
+            }
+
+            // A full home bucket may have passed the key's value on to the next, and that one to the next.
+            for (; full != 0; full &= full - 1)
+            {
+                int s = BitOperations.TrailingZeroCount(full);
+                var sub = subs[s];
+                var h = Avx512F.PermuteVar8x64(hashes, Vector512.Create((ulong)s));
+                bool overflowed = true;
+                for (int slot = sub.NextBucket(Unsafe.Add(ref home0, s)); overflowed; slot = sub.NextBucket(slot))
+                {
+                    for (uint bits = sub.ProbeSlot(slot, h, out overflowed); bits != 0; bits &= bits - 1)
+                    {
+                        best.Offer(sub, first + s, slot + BitOperations.TrailingZeroCount(bits));
+                    }
+                }
+            }
+
+            first += subs.Length;
+        }
+
+        var winner = best.Subtable;
+        if (winner is null || winner.Holds<V512Ops>(key, best.Slot))
+        {
+            return winner?.First(best.Slot);
+        }
+
+        return LookupEach<V512Ops>(key);
+    }
+
+    /// <summary>
+    /// The best candidate of a grouped lookup so far: the highest priority, and of equal priorities the subtable
+    /// first in order — the rule <see cref="LookupEach"/> finds, whatever order the candidates come in.
+    /// </summary>
+    private struct Best()
+    {
+        public Subtable? Subtable;
+        public int Slot;
+        public int Priority = int.MinValue;
+        private int _order = int.MaxValue;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Offer(Subtable sub, int order, int slot)
+        {
+            int priority = sub.PriorityAt(slot);
+            if (priority > Priority || (priority == Priority && order < _order))
+            {
+                Subtable = sub;
+                Slot = slot;
+                Priority = priority;
+                _order = order;
+            }
+        }
     }
 
     /// <summary>Resolves one subtable's probe from <see cref="LookupPlain"/>: a better rule becomes the best.</summary>
@@ -294,7 +423,7 @@ public sealed class Classifier<T>
         private readonly int _stride;
         private FlowKey _mask;
         private ulong[] _hashes = new ulong[2 * Slots];
-        private int[] _priorities = new int[2 * Slots];
+        private int[] _priorities = new int[3 * Slots];
         private ulong[] _values;
         private Entry?[] _slots = new Entry?[2 * Slots];
         private int _used;
@@ -326,11 +455,29 @@ public sealed class Classifier<T>
 
         public int MaxPriority { get; private set; } = int.MinValue;
 
+        /// <summary>The mask.</summary>
+        public FlowKey Mask => _mask;
+
+        /// <summary>The chunks the mask touches.</summary>
+        public int[] Chunks => _chunks;
+
         public IEnumerable<ClassifierRule<T>> AllRules() => _slots.Where(e => e is not null).SelectMany(e => e!.Rules);
 
         /// <summary>The best rule of a slot <see cref="FindSlot"/> found.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public ClassifierRule<T> First(int slot) => _slots[slot]!.First;
+
+        /// <summary>
+        /// The best priority of <paramref name="slot"/> if <paramref name="probe"/> found it, else
+        /// <paramref name="floor"/>; the slot may be one past the home bucket (the table keeps a bucket's worth of
+        /// spare priorities at its end).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int PriorityOrFloor(int slot, uint probe, int floor)
+        {
+            int p = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_priorities), slot);
+            return probe != 0 ? p : floor;
+        }
 
         /// <summary>The best priority of a slot <see cref="FindSlot"/> found.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -387,9 +534,10 @@ public sealed class Classifier<T>
             var oldHashes = _hashes;
             var old = _slots;
             _hashes = new ulong[old.Length * 2];
-            _priorities = new int[old.Length * 2];
+            _priorities = new int[(old.Length * 2) + Slots];
             _values = new ulong[old.Length * 2 * _stride];
             _slots = new Entry?[old.Length * 2];
+            Crowded = false;
             for (int i = 0; i < old.Length; i++)
             {
                 if (old[i] is { } e)
@@ -413,6 +561,7 @@ public sealed class Classifier<T>
                     if (_hashes[i] == 0)
                     {
                         _hashes[i] = h;
+                        Crowded |= i % Slots == Slots - 1;
                         _priorities[i] = e.First.Priority;
                         _slots[i] = e;
                         MaskedKey.Pack(e.First.ValueKey, _layout, _values.AsSpan(i * _stride, _stride));
@@ -431,12 +580,59 @@ public sealed class Classifier<T>
             where TOps : struct, IMaskedOps
         {
             h = HashOf<TOps>(key);
+            return ProbeHashed<TOps>(h, out home);
+        }
+
+        /// <summary>Buckets in the table.</summary>
+        public int Buckets => _hashes.Length / Slots;
+
+        /// <summary>Whether some bucket is full, so that a key's value may lie past its home bucket.</summary>
+        public bool Crowded { get; private set; }
+
+        /// <summary>The slots of the bucket starting at slot <paramref name="first"/> that hold <paramref name="h"/>, a bit each (Vector512).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public uint ProbeSlot(int first, ulong h) => ProbeSlot(first, Vector512.Create(h));
+
+        /// <summary>As <see cref="ProbeSlot(int, ulong)"/>, the hash in every lane of <paramref name="h"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public uint ProbeSlot(int first, Vector512<ulong> h) =>
+            (uint)Vector512.Equals(Vector512.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(_hashes), (nuint)(uint)first), h).ExtractMostSignificantBits();
+
+        /// <summary>As <see cref="ProbeSlot(int, ulong)"/>, and whether the bucket is full (so may have overflowed into the next).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public uint ProbeSlot(int first, ulong h, out bool full) => ProbeSlot(first, Vector512.Create(h), out full);
+
+        /// <summary>As <see cref="ProbeSlot(int, ulong, out bool)"/>, the hash in every lane of <paramref name="h"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public uint ProbeSlot(int first, Vector512<ulong> h, out bool full)
+        {
+            ref ulong bucket = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_hashes), (nuint)(uint)first);
+            full = Unsafe.Add(ref bucket, Slots - 1) != 0;
+            return (uint)Vector512.Equals(Vector512.LoadUnsafe(ref bucket), h).ExtractMostSignificantBits();
+        }
+
+        /// <summary>The first slot of the bucket after the one holding <paramref name="slot"/>, round the table.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int NextBucket(int slot) => ((slot / Slots) + 1) % Buckets * Slots;
+
+        /// <summary>As <see cref="ProbeHome"/>, for a key whose hash <paramref name="h"/> is already known.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public uint ProbeHashed<TOps>(ulong h, out int home)
+            where TOps : struct, IMaskedOps
+        {
             home = HomeBucket(h, _hashes.Length / Slots);
             ref ulong bucket = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_hashes), home * Slots);
             return TOps.Probe(ref bucket, h) | (Unsafe.Add(ref bucket, Slots - 1) != 0 ? Overflowed : 0);
         }
 
-        private const uint Overflowed = 0x8000_0000;
+        /// <summary>The bit of a probe that says the home bucket overflowed into the next.</summary>
+        public const uint Overflowed = 0x8000_0000;
+
+        /// <summary>Whether <paramref name="key"/> has the masked value of <paramref name="slot"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool Holds<TOps>(in FlowKey key, int slot)
+            where TOps : struct, IMaskedOps =>
+            TOps.Matches(ref MaskedKey.Words(key), ref MaskedKey.Words(_mask), ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_values), slot * _stride), _layout);
 
         /// <summary>As <see cref="FindSlot"/>, given what <see cref="ProbeHome"/> found.</summary>
         public int Resolve<TOps>(in FlowKey key, int floor, uint probe, int home, ulong h)
@@ -615,5 +811,97 @@ public sealed class Classifier<T>
 
             public List<ClassifierRule<T>> Rules { get; } = [first];
         }
+    }
+
+    /// <summary>
+    /// Up to <see cref="Lanes"/> consecutive subtables (in priority order) whose hashes of a key are computed together,
+    /// one subtable per Vector512 lane: each word of the chunks any of them uses is turned (<see cref="MaskedKey.ChunkRotation"/>),
+    /// broadcast, ANDed with the subtables' mask words side by side and added into its lane sum, then the four sums
+    /// are folded and mixed lane-wise as <see cref="MaskedKey.Finish"/> does one. A subtable whose mask leaves a chunk
+    /// out has zeros there and adds nothing, so each lane is exactly the subtable's own <see cref="MaskedKey.Hash"/>.
+    /// </summary>
+    private sealed class HashGroup
+    {
+        /// <summary>Subtables per group: the lanes of a Vector512 of words.</summary>
+        public const int Lanes = 8;
+
+        public HashGroup(Subtable[] subtables)
+        {
+            Subtables = subtables;
+            Chunks = [.. subtables.SelectMany(s => s.Chunks).Distinct().Order()];
+            Masks = new Vector512<ulong>[Chunks.Length * MaskedKey.ChunkWords];
+            var lanes = new ulong[Lanes];
+            for (int i = 0; i < Chunks.Length; i++)
+            {
+                int c = Chunks[i];
+                for (int j = 0; j < MaskedKey.ChunkWords; j++)
+                {
+                    for (int s = 0; s < Lanes; s++)
+                    {
+                        lanes[s] = s < subtables.Length
+                            ? BitOperations.RotateLeft(subtables[s].Mask[(c * MaskedKey.ChunkWords) + j], MaskedKey.ChunkRotation(c))
+                            : 0;
+                    }
+
+                    Masks[(i * MaskedKey.ChunkWords) + j] = Vector512.Create(lanes);
+                }
+            }
+
+            Refresh();
+        }
+
+        public Subtable[] Subtables { get; }
+
+        /// <summary>Lane s: subtable s's bucket count less one (refreshed by <see cref="Refresh"/>).</summary>
+        public Vector512<ulong> BucketMasks { get; private set; }
+
+        /// <summary>Whether some subtable's buckets overflow (refreshed by <see cref="Refresh"/>).</summary>
+        public bool Crowded { get; private set; }
+
+        /// <summary>Takes the subtables' table sizes and whether any is crowded again, after an insert.</summary>
+        public void Refresh()
+        {
+            var lanes = new ulong[Lanes];
+            for (int s = 0; s < Subtables.Length; s++)
+            {
+                lanes[s] = (ulong)Subtables[s].Buckets - 1;
+            }
+
+            BucketMasks = Vector512.Create(lanes);
+            Crowded = Subtables.Any(s => s.Crowded);
+        }
+
+        /// <summary>The chunks any of the subtables' masks touches.</summary>
+        public int[] Chunks { get; }
+
+        /// <summary>Per chunk and word of it, the subtables' mask words turned by the chunk's rotation, a lane each.</summary>
+        public Vector512<ulong>[] Masks { get; }
+
+        /// <summary>Lane s: the hash of the key <paramref name="k"/> over subtable s's mask, | 1 (as the subtable's own hash).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public Vector512<ulong> Hash(ref ulong k)
+        {
+            Vector512<ulong> a0 = default, a1 = default, a2 = default, a3 = default;
+            ref var m = ref MemoryMarshal.GetArrayDataReference(Masks);
+            foreach (int c in Chunks)
+            {
+                ref ulong kc = ref Unsafe.Add(ref k, c * MaskedKey.ChunkWords);
+                int r = MaskedKey.ChunkRotation(c);
+                a0 += Vector512.Create(BitOperations.RotateLeft(kc, r)) & m;
+                a1 += Vector512.Create(BitOperations.RotateLeft(Unsafe.Add(ref kc, 1), r)) & Unsafe.Add(ref m, 1);
+                a2 += Vector512.Create(BitOperations.RotateLeft(Unsafe.Add(ref kc, 2), r)) & Unsafe.Add(ref m, 2);
+                a3 += Vector512.Create(BitOperations.RotateLeft(Unsafe.Add(ref kc, 3), r)) & Unsafe.Add(ref m, 3);
+                m = ref Unsafe.Add(ref m, MaskedKey.ChunkWords);
+            }
+
+            var x0 = a0 ^ Rotl(a2, 32);
+            var x1 = a1 ^ Rotl(a3, 32);
+            var x = x0 ^ Rotl(x1, 16);
+            var h = (x ^ (x >>> 32)) * MaskedKey.Mix;
+            return (h ^ (h >>> 32)) | Vector512<ulong>.One;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<ulong> Rotl(Vector512<ulong> v, [System.Diagnostics.CodeAnalysis.ConstantExpected] byte r) => Avx512F.RotateLeft(v, r);
     }
 }

@@ -37,7 +37,8 @@ public static class MaskedKey
         : Vector128.IsHardwareAccelerated ? SimdWidth.V128
         : SimdWidth.Scalar;
 
-    private const ulong M1 = 0x9E3779B97F4A7C15;
+    /// <summary>The multiplier that mixes a hash.</summary>
+    internal const ulong Mix = 0x9E3779B97F4A7C15;
 
     /// <summary>The chunks (0..7) in which <paramref name="mask"/> has a bit set.</summary>
     public static int[] ActiveChunks(in FlowKey mask)
@@ -59,8 +60,11 @@ public static class MaskedKey
     }
 
     /// <summary>
-    /// Hash of <paramref name="key"/> AND <paramref name="mask"/> over <paramref name="chunks"/>: per lane, a rotate-add
-    /// of the masked words; the four lanes folded into one word; one multiply to mix. Identical for every width.
+    /// Hash of <paramref name="key"/> AND <paramref name="mask"/> over <paramref name="chunks"/>: per lane (a word's
+    /// place in its chunk), the sum of the masked words each turned by its chunk's <see cref="ChunkRotation"/>; the
+    /// four lanes folded into one word; one multiply to mix. Identical for every width. A chunk the mask leaves out
+    /// adds nothing, so the hash can also be summed over more chunks than the mask's, and for several masks at once
+    /// (the classifier's <c>HashGroup</c>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Hash(in FlowKey key, in FlowKey mask, ReadOnlySpan<int> chunks, SimdWidth width)
@@ -76,18 +80,24 @@ public static class MaskedKey
         };
     }
 
+    /// <summary>How far the words of chunk <paramref name="c"/> are turned before they are summed: a different amount per chunk, never 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int ChunkRotation(int c) => 5 + (c << 3);
+
     /// <summary>A key's words.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static ref ulong Words(in FlowKey key) => ref Unsafe.As<FlowKey, ulong>(ref Unsafe.AsRef(in key));
 
     /// <summary>
     /// A hash's lanes, already folded to two (lane 0 with lane 2 turned half round, lane 1 with lane 3), folded to
-    /// one word and mixed: the same for every width.
+    /// one word and mixed: the same for every width. The upper half is folded into the lower before the multiply, so
+    /// that every bit reaches the low bits a table's bucket is chosen by.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static ulong Finish(ulong x0, ulong x1)
     {
-        ulong h = (x0 ^ BitOperations.RotateLeft(x1, 16)) * M1;
+        ulong x = x0 ^ BitOperations.RotateLeft(x1, 16);
+        ulong h = (x ^ (x >> 32)) * Mix;
         return h ^ (h >> 32);
     }
 

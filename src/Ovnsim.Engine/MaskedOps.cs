@@ -31,11 +31,11 @@ internal readonly struct ScalarOps : IMaskedOps
         ulong a0 = 0, a1 = 0, a2 = 0, a3 = 0;
         foreach (int c in chunks)
         {
-            int at = c * MaskedKey.ChunkWords;
-            a0 = BitOperations.RotateLeft(a0, 5) + (Unsafe.Add(ref k, at) & Unsafe.Add(ref m, at));
-            a1 = BitOperations.RotateLeft(a1, 5) + (Unsafe.Add(ref k, at + 1) & Unsafe.Add(ref m, at + 1));
-            a2 = BitOperations.RotateLeft(a2, 5) + (Unsafe.Add(ref k, at + 2) & Unsafe.Add(ref m, at + 2));
-            a3 = BitOperations.RotateLeft(a3, 5) + (Unsafe.Add(ref k, at + 3) & Unsafe.Add(ref m, at + 3));
+            int at = c * MaskedKey.ChunkWords, r = MaskedKey.ChunkRotation(c);
+            a0 += BitOperations.RotateLeft(Unsafe.Add(ref k, at) & Unsafe.Add(ref m, at), r);
+            a1 += BitOperations.RotateLeft(Unsafe.Add(ref k, at + 1) & Unsafe.Add(ref m, at + 1), r);
+            a2 += BitOperations.RotateLeft(Unsafe.Add(ref k, at + 2) & Unsafe.Add(ref m, at + 2), r);
+            a3 += BitOperations.RotateLeft(Unsafe.Add(ref k, at + 3) & Unsafe.Add(ref m, at + 3), r);
         }
 
         return MaskedKey.Finish(a0 ^ BitOperations.RotateLeft(a2, 32), a1 ^ BitOperations.RotateLeft(a3, 32));
@@ -93,8 +93,9 @@ internal readonly struct V128Ops : IMaskedOps
         foreach (int c in chunks)
         {
             nuint at = (nuint)(c * MaskedKey.ChunkWords);
-            lo = Rotl5(lo) + (Vector128.LoadUnsafe(ref k, at) & Vector128.LoadUnsafe(ref m, at));
-            hi = Rotl5(hi) + (Vector128.LoadUnsafe(ref k, at + 2) & Vector128.LoadUnsafe(ref m, at + 2));
+            int r = MaskedKey.ChunkRotation(c);
+            lo += Rotl(Vector128.LoadUnsafe(ref k, at) & Vector128.LoadUnsafe(ref m, at), r);
+            hi += Rotl(Vector128.LoadUnsafe(ref k, at + 2) & Vector128.LoadUnsafe(ref m, at + 2), r);
         }
 
         var x = lo ^ Rotl32(hi);
@@ -130,8 +131,8 @@ internal readonly struct V128Ops : IMaskedOps
 
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<ulong> Rotl5(Vector128<ulong> v) =>
-        Avx512F.VL.IsSupported ? Avx512F.VL.RotateLeft(v, 5) : (v << 5) | (v >>> 59);
+    private static Vector128<ulong> Rotl(Vector128<ulong> v, int r) =>
+        Avx512F.VL.IsSupported ? Avx512F.VL.RotateLeftVariable(v, Vector128.Create((ulong)r)) : (v << r) | (v >>> (64 - r));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector128<ulong> Rotl32(Vector128<ulong> v) =>
@@ -148,7 +149,7 @@ internal readonly struct V256Ops : IMaskedOps
         foreach (int c in chunks)
         {
             nuint at = (nuint)(c * MaskedKey.ChunkWords);
-            acc = Rotl5(acc) + (Vector256.LoadUnsafe(ref k, at) & Vector256.LoadUnsafe(ref m, at));
+            acc += Rotl(Vector256.LoadUnsafe(ref k, at) & Vector256.LoadUnsafe(ref m, at), MaskedKey.ChunkRotation(c));
         }
 
         return Fold(acc);
@@ -189,14 +190,14 @@ internal readonly struct V256Ops : IMaskedOps
 
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<ulong> Rotl5(Vector256<ulong> v) =>
-        Avx512F.VL.IsSupported ? Avx512F.VL.RotateLeft(v, 5) : (v << 5) | (v >>> 59);
+    private static Vector256<ulong> Rotl(Vector256<ulong> v, int r) =>
+        Avx512F.VL.IsSupported ? Avx512F.VL.RotateLeftVariable(v, Vector256.Create((ulong)r)) : (v << r) | (v >>> (64 - r));
 }
 
 /// <summary>Vector512: a pair of chunks a step, a whole bucket a step.</summary>
 internal readonly struct V512Ops : IMaskedOps
 {
-    // Hashing is a rotate-add per chunk: a 512-bit step would only split into two 256-bit halves again.
+    // Hashing adds a chunk's four words into four lanes: a 512-bit step would only split into two 256-bit halves again.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Hash(ref ulong k, ref ulong m, ReadOnlySpan<int> chunks) => V256Ops.Hash(ref k, ref m, chunks);
 
