@@ -111,7 +111,8 @@ public sealed class Classifier<T>
         if (reorder)
         {
             _ordered = [.. _subtables.OrderByDescending(s => s.MaxPriority)];
-            _groups = [.. _ordered.Chunk(HashGroup.Lanes).Select(g => new HashGroup(g))];
+            // Groups of eight; a last group too small to pay for its vector work goes one subtable at a time.
+            _groups = [.. _ordered.Chunk(HashGroup.Lanes).Where(g => g.Length >= HashGroup.MinLanes).Select(g => new HashGroup(g))];
         }
 
         return rule;
@@ -173,7 +174,7 @@ public sealed class Classifier<T>
     /// <summary>The lookup that collects no wildcards: <see cref="LookupGrouped"/> at Vector512, else <see cref="LookupEach"/>.</summary>
     private ClassifierRule<T>? LookupPlain<TOps>(in FlowKey key)
         where TOps : struct, IMaskedOps =>
-        typeof(TOps) == typeof(V512Ops) && Avx512F.IsSupported ? LookupGrouped(key) : LookupEach<TOps>(key);
+        typeof(TOps) == typeof(V512Ops) && Avx512F.IsSupported && _groups.Length > 0 ? LookupGrouped(key) : LookupEach<TOps>(key);
 
     /// <summary>
     /// The plain lookup, each subtable hashing the key for itself. After the first <see cref="SingleProbes"/>
@@ -243,13 +244,15 @@ public sealed class Classifier<T>
     /// looks again with <see cref="LookupEach"/>). Where a home bucket is full (only in a group with a crowded
     /// subtable is that asked), the buckets it overflowed into are probed after the group's lanes.
     /// </summary>
+    [SkipLocalsInit]
     private ClassifierRule<T>? LookupGrouped(in FlowKey key)
     {
         var best = new Best();
+        var ordered = _ordered;
+        int first = 0;
         ref ulong t = ref MaskedKey.Words(key);
         Span<int> homeOf = stackalloc int[HashGroup.Lanes];
         ref int home0 = ref homeOf[0];
-        int first = 0;
         foreach (var group in _groups)
         {
             var subs = group.Subtables;
@@ -310,13 +313,22 @@ public sealed class Classifier<T>
             first += subs.Length;
         }
 
-        var winner = best.Subtable;
-        if (winner is null || winner.Holds<V512Ops>(key, best.Slot))
+        for (; first < ordered.Length; first++)
         {
-            return winner?.First(best.Slot);
+            if (!best.Probe(key, ordered[first], first))
+            {
+                break;
+            }
         }
 
-        return LookupEach<V512Ops>(key);
+        return Finish(best, key);
+    }
+
+    /// <summary>The best candidate's rule; after a hash collision fooled the grouped lookup, the per-subtable lookup's answer.</summary>
+    private ClassifierRule<T>? Finish(in Best best, in FlowKey key)
+    {
+        var rule = best.Winner(key, out bool mismatch);
+        return mismatch ? LookupEach<V512Ops>(key) : rule;
     }
 
     /// <summary>
@@ -330,8 +342,11 @@ public sealed class Classifier<T>
         public int Priority = int.MinValue;
         private int _order = int.MaxValue;
 
+        private bool _compared;
+
+        /// <summary>Weighs the slot of <paramref name="sub"/> (<paramref name="order"/>th in order) whose hash the key has; <paramref name="compared"/> if its value was compared too.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Offer(Subtable sub, int order, int slot)
+        public void Offer(Subtable sub, int order, int slot, bool compared = false)
         {
             int priority = sub.PriorityAt(slot);
             if (priority > Priority || (priority == Priority && order < _order))
@@ -340,7 +355,36 @@ public sealed class Classifier<T>
                 Slot = slot;
                 Priority = priority;
                 _order = order;
+                _compared = compared;
             }
+        }
+
+        /// <summary>Looks in <paramref name="sub"/> alone, comparing values; false if it (and so every later subtable) cannot beat the best.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool Probe(in FlowKey key, Subtable sub, int order)
+        {
+            if (Subtable is not null && sub.MaxPriority <= Priority)
+            {
+                return false;
+            }
+
+            int slot = sub.FindSlot<V512Ops>(key, Subtable is null ? int.MinValue : Priority);
+            if (slot >= 0)
+            {
+                Offer(sub, order, slot, compared: true);
+            }
+
+            return true;
+        }
+
+        /// <summary>
+        /// The winner's rule, its value compared if it was not; if it does not match (a 64-bit hash collision), null, and
+        /// <paramref name="mismatch"/> set.
+        /// </summary>
+        public ClassifierRule<T>? Winner(in FlowKey key, out bool mismatch)
+        {
+            mismatch = Subtable is not null && !_compared && !Subtable.Holds<V512Ops>(key, Slot);
+            return mismatch ? null : Subtable?.First(Slot);
         }
     }
 
@@ -824,6 +868,9 @@ public sealed class Classifier<T>
     {
         /// <summary>Subtables per group: the lanes of a Vector512 of words.</summary>
         public const int Lanes = 8;
+
+        /// <summary>The fewest subtables worth a group: below this, hashing each subtable alone is cheaper.</summary>
+        public const int MinLanes = 4;
 
         public HashGroup(Subtable[] subtables)
         {

@@ -178,6 +178,15 @@ public sealed class EngineProperties
         foreach (var width in new[] { SimdWidth.Scalar, SimdWidth.V128, SimdWidth.V256, SimdWidth.V512 }.Where(w => w <= MaskedKey.Best))
         {
             var c = new Classifier<string>(width);
+
+            // Seven higher subtables that match nothing, so that the two above are looked in by a group of lanes.
+            for (int d = 0; d < 7; d++)
+            {
+                var decoy = default(FlowKey);
+                decoy[20] = 1ul << d;
+                c.Insert(decoy, decoy, 100 + d, "decoy");
+            }
+
             c.Insert(a, mask, 10, "a");
             c.Insert(b, lower, 5, "b lower");
             Assert.Equal("b lower", c.Lookup(b)?.Payload);
