@@ -356,7 +356,6 @@ public sealed class Classifier<T>
         public int Slot;
         public int Priority = int.MinValue;
         private int _order = int.MaxValue;
-
         private bool _compared;
 
         /// <summary>Weighs the slot of <paramref name="sub"/> (<paramref name="order"/>th in order) whose hash the key has; <paramref name="compared"/> if its value was compared too.</summary>
@@ -378,12 +377,12 @@ public sealed class Classifier<T>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool Probe(in FlowKey key, Subtable sub, int order)
         {
-            if (Subtable is not null && sub.MaxPriority <= Priority)
+            if (sub.MaxPriority <= Priority)
             {
                 return false;
             }
 
-            int slot = sub.FindSlot<V512Ops>(key, Subtable is null ? int.MinValue : Priority);
+            int slot = sub.FindSlot<V512Ops>(key, Priority);
             if (slot >= 0)
             {
                 Offer(sub, order, slot, compared: true);
@@ -403,7 +402,7 @@ public sealed class Classifier<T>
         }
     }
 
-    /// <summary>Resolves one subtable's probe from <see cref="LookupPlain"/>: a better rule becomes the best.</summary>
+    /// <summary>Resolves one subtable's probe from <see cref="LookupEach"/>: a better rule becomes the best.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Take<TOps>(in FlowKey key, Subtable sub, uint probe, int home, ulong h, ref Subtable? bestSub, ref int bestSlot, ref int floor)
         where TOps : struct, IMaskedOps
@@ -482,7 +481,7 @@ public sealed class Classifier<T>
         private readonly int _stride;
         private FlowKey _mask;
         private ulong[] _hashes = new ulong[2 * Slots];
-        private int[] _priorities = new int[3 * Slots];
+        private int[] _priorities = new int[2 * Slots];
         private ulong[] _values;
         private Entry?[] _slots = new Entry?[2 * Slots];
         private int _used;
@@ -525,18 +524,6 @@ public sealed class Classifier<T>
         /// <summary>The best rule of a slot <see cref="FindSlot"/> found.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public ClassifierRule<T> First(int slot) => _slots[slot]!.First;
-
-        /// <summary>
-        /// The best priority of <paramref name="slot"/> if <paramref name="probe"/> found it, else
-        /// <paramref name="floor"/>; the slot may be one past the home bucket (the table keeps a bucket's worth of
-        /// spare priorities at its end).
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public int PriorityOrFloor(int slot, uint probe, int floor)
-        {
-            int p = Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_priorities), slot);
-            return probe != 0 ? p : floor;
-        }
 
         /// <summary>The best priority of a slot <see cref="FindSlot"/> found.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -593,7 +580,7 @@ public sealed class Classifier<T>
             var oldHashes = _hashes;
             var old = _slots;
             _hashes = new ulong[old.Length * 2];
-            _priorities = new int[(old.Length * 2) + Slots];
+            _priorities = new int[old.Length * 2];
             _values = new ulong[old.Length * 2 * _stride];
             _slots = new Entry?[old.Length * 2];
             Crowded = false;
@@ -639,7 +626,9 @@ public sealed class Classifier<T>
             where TOps : struct, IMaskedOps
         {
             h = HashOf<TOps>(key);
-            return ProbeHashed<TOps>(h, out home);
+            home = HomeBucket(h, _hashes.Length / Slots);
+            ref ulong bucket = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_hashes), home * Slots);
+            return TOps.Probe(ref bucket, h) | (Unsafe.Add(ref bucket, Slots - 1) != 0 ? Overflowed : 0);
         }
 
         /// <summary>Buckets in the table.</summary>
@@ -648,20 +637,15 @@ public sealed class Classifier<T>
         /// <summary>Whether some bucket is full, so that a key's value may lie past its home bucket.</summary>
         public bool Crowded { get; private set; }
 
-        /// <summary>The slots of the bucket starting at slot <paramref name="first"/> that hold <paramref name="h"/>, a bit each (Vector512).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public uint ProbeSlot(int first, ulong h) => ProbeSlot(first, Vector512.Create(h));
-
-        /// <summary>As <see cref="ProbeSlot(int, ulong)"/>, the hash in every lane of <paramref name="h"/>.</summary>
+        /// <summary>
+        /// The slots of the bucket starting at slot <paramref name="first"/> that hold the hash in every lane of
+        /// <paramref name="h"/>, a bit each (one Vector512 compare).
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public uint ProbeSlot(int first, Vector512<ulong> h) =>
             (uint)Vector512.Equals(Vector512.LoadUnsafe(ref MemoryMarshal.GetArrayDataReference(_hashes), (nuint)(uint)first), h).ExtractMostSignificantBits();
 
-        /// <summary>As <see cref="ProbeSlot(int, ulong)"/>, and whether the bucket is full (so may have overflowed into the next).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public uint ProbeSlot(int first, ulong h, out bool full) => ProbeSlot(first, Vector512.Create(h), out full);
-
-        /// <summary>As <see cref="ProbeSlot(int, ulong, out bool)"/>, the hash in every lane of <paramref name="h"/>.</summary>
+        /// <summary>As <see cref="ProbeSlot(int, Vector512{ulong})"/>, and whether the bucket is full (so may have overflowed into the next).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public uint ProbeSlot(int first, Vector512<ulong> h, out bool full)
         {
@@ -674,18 +658,7 @@ public sealed class Classifier<T>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public int NextBucket(int slot) => ((slot / Slots) + 1) % Buckets * Slots;
 
-        /// <summary>As <see cref="ProbeHome"/>, for a key whose hash <paramref name="h"/> is already known.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public uint ProbeHashed<TOps>(ulong h, out int home)
-            where TOps : struct, IMaskedOps
-        {
-            home = HomeBucket(h, _hashes.Length / Slots);
-            ref ulong bucket = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_hashes), home * Slots);
-            return TOps.Probe(ref bucket, h) | (Unsafe.Add(ref bucket, Slots - 1) != 0 ? Overflowed : 0);
-        }
-
-        /// <summary>The bit of a probe that says the home bucket overflowed into the next.</summary>
-        public const uint Overflowed = 0x8000_0000;
+        private const uint Overflowed = 0x8000_0000;
 
         /// <summary>Whether <paramref name="key"/> has the masked value of <paramref name="slot"/>.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
