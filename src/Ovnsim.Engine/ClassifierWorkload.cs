@@ -112,14 +112,29 @@ public sealed class ClassifierWorkload
     /// <summary>The lookup sequence's indexes: the generator re-seeded with 1, then <c>random_range</c> of the flows.</summary>
     public int[] LookupOrder(int count)
     {
-        _seed = 1;
+        var draw = DrawLookups();
         var order = new int[count];
         for (int i = 0; i < count; i++)
         {
-            order[i] = (int)Range((uint)Lookups.Length);
+            order[i] = draw.Next();
         }
 
         return order;
+    }
+
+    /// <summary>
+    /// The same sequence one index at a time, as test-classifier's lookup thread draws it (<c>random_range</c> before
+    /// each lookup): a long run needs no array of indexes streaming through the caches.
+    /// </summary>
+    public LookupDraw DrawLookups() => new(Lookups.Length);
+
+    /// <summary>Draws lookup indexes: lib/random.c's generator seeded with 1, <c>random_range</c> of the flows.</summary>
+    public struct LookupDraw(int flows)
+    {
+        private uint _seed = 1;
+
+        /// <summary>The next index.</summary>
+        public int Next() => (int)(XorShift(ref _seed) % (uint)flows);
     }
 
     private (FlowKey Value, FlowKey Mask) MakeRule(uint wcf, uint pattern)
@@ -142,12 +157,14 @@ public sealed class ClassifierWorkload
     }
 
     /// <summary>lib/random.c <c>random_next</c>.</summary>
-    private uint Next()
+    private uint Next() => XorShift(ref _seed);
+
+    private static uint XorShift(ref uint seed)
     {
-        _seed ^= _seed << 13;
-        _seed ^= _seed >> 17;
-        _seed ^= _seed << 5;
-        return _seed;
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        return seed;
     }
 
     private uint Range(uint max) => Next() % max;
