@@ -177,8 +177,9 @@ internal static partial class Commands
                 cls.Insert(value, mask, priority, 0);
             }
 
-            // Each index drawn just before its lookup, as test-classifier does: an array of ten million indexes
-            // would stream 40 MB through the caches the classifier's tables and the keys live in.
+            // Each index drawn just before its lookup, as test-classifier's lookup thread does, so that the two loops
+            // cost the same around the lookups (a division each; reading ten million precomputed indexes measured
+            // 3.9 M lookups/s here on 30 subtables against 3.3 drawn).
             var draw = w.DrawLookups();
             var keys = w.Lookups;
             int hits = 0;

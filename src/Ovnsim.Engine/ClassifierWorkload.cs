@@ -124,7 +124,7 @@ public sealed class ClassifierWorkload
 
     /// <summary>
     /// The same sequence one index at a time, as test-classifier's lookup thread draws it (<c>random_range</c> before
-    /// each lookup): a long run needs no array of indexes streaming through the caches.
+    /// each lookup).
     /// </summary>
     public LookupDraw DrawLookups() => new(Lookups.Length);
 
