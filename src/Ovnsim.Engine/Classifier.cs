@@ -104,7 +104,10 @@ public sealed class Classifier<T>
         {
             foreach (var group in _groups)
             {
-                group.Refresh();
+                if (Array.IndexOf(group.Subtables, sub) >= 0)
+                {
+                    group.Refresh();
+                }
             }
         }
 
@@ -277,6 +280,7 @@ public sealed class Classifier<T>
 
             var hashes = group.Hash(ref t);
             var homes = ((hashes >>> 1) & group.BucketMasks) << 3;
+            bool crowded = group.Crowded;
             ulong found = 0;
             uint full = 0;
 
@@ -288,7 +292,7 @@ public sealed class Classifier<T>
                 var h = Avx512F.PermuteVar8x64(hashes, lane);
                 int home = (int)Avx512F.PermuteVar8x64(homes, lane).ToScalar();
                 Unsafe.Add(ref home0, s) = home;
-                if (!group.Crowded)
+                if (!crowded)
                 {
                     found |= (ulong)subs[s].ProbeSlot(home, h) << (s * MaskedKey.BucketSlots);
                 }
@@ -599,7 +603,7 @@ public sealed class Classifier<T>
 
         private void Place(ulong h, Entry e)
         {
-            int buckets = _slots.Length / Slots;
+            int buckets = Buckets;
             for (int b = HomeBucket(h, buckets); ; b = (b + 1) & (buckets - 1))
             {
                 for (int i = b * Slots; i < (b + 1) * Slots; i++)
@@ -626,7 +630,7 @@ public sealed class Classifier<T>
             where TOps : struct, IMaskedOps
         {
             h = HashOf<TOps>(key);
-            home = HomeBucket(h, _hashes.Length / Slots);
+            home = HomeBucket(h, Buckets);
             ref ulong bucket = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_hashes), home * Slots);
             return TOps.Probe(ref bucket, h) | (Unsafe.Add(ref bucket, Slots - 1) != 0 ? Overflowed : 0);
         }
@@ -656,7 +660,7 @@ public sealed class Classifier<T>
 
         /// <summary>The first slot of the bucket after the one holding <paramref name="slot"/>, round the table.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public int NextBucket(int slot) => ((slot / Slots) + 1) % Buckets * Slots;
+        public int NextBucket(int slot) => (((slot / Slots) + 1) & (Buckets - 1)) * Slots;
 
         private const uint Overflowed = 0x8000_0000;
 
@@ -671,7 +675,7 @@ public sealed class Classifier<T>
             where TOps : struct, IMaskedOps
         {
             int slot = MatchAmong<TOps>(key, floor, probe & ~Overflowed, home);
-            return slot >= 0 || (probe & Overflowed) == 0 ? slot : FindSlotFrom<TOps>(key, floor, h, (home + 1) & ((_hashes.Length / Slots) - 1));
+            return slot >= 0 || (probe & Overflowed) == 0 ? slot : FindSlotFrom<TOps>(key, floor, h, (home + 1) & (Buckets - 1));
         }
 
         /// <summary>
@@ -704,7 +708,7 @@ public sealed class Classifier<T>
             where TOps : struct, IMaskedOps
         {
             ulong h = HashOf<TOps>(key);
-            return FindSlotFrom<TOps>(key, floor, h, HomeBucket(h, _hashes.Length / Slots));
+            return FindSlotFrom<TOps>(key, floor, h, HomeBucket(h, Buckets));
         }
 
         /// <summary>As <see cref="FindSlot"/>, from bucket <paramref name="start"/> on.</summary>
@@ -712,7 +716,7 @@ public sealed class Classifier<T>
             where TOps : struct, IMaskedOps
         {
             ref ulong hashes = ref MemoryMarshal.GetArrayDataReference(_hashes);
-            int buckets = _hashes.Length / Slots;
+            int buckets = Buckets;
             for (int b = start; ; b = (b + 1) & (buckets - 1))
             {
                 ref ulong bucket = ref Unsafe.Add(ref hashes, b * Slots);
