@@ -288,8 +288,7 @@ public sealed class Conntrack
 
         if (conn is not null && state != CtState.Invalid && request.Nat && conn.NatKind is not null)
         {
-            Translate(packet, ref key, conn, reply, ref committed);
-            state |= conn.NatKind == "src" ? CtState.SrcNat : CtState.DstNat;
+            state |= Translate(packet, ref key, conn, reply, related: false, ref committed);
         }
 
         SetState(ref key, state | CtState.Tracked | (reply ? CtState.Reply : 0), conn, conn is not null && state != CtState.Invalid);
@@ -791,28 +790,84 @@ public sealed class Conntrack
         }
     }
 
-    /// <summary>Rewrites the packet's addresses and ports for the connection's translation in this direction.</summary>
-    private static void Translate(Packet packet, ref FlowKey key, Connection conn, bool reply, ref FlowKey committed)
+    /// <summary>
+    /// <c>nat_packet</c>: translates the packet as the connection says for its direction. One address of the outer
+    /// header changes (the source for an SNAT connection's packets and a DNAT connection's replies, else the
+    /// destination), then the TCP or UDP ports or, for a related ICMP error, the quoted packet. Returns the ct_state
+    /// bit of the translation in this direction (a reply to an SNAT connection is +dnat, as OVS reverses the action).
+    /// </summary>
+    private static CtState Translate(Packet packet, ref FlowKey key, Connection conn, bool reply, bool related, ref FlowKey committed)
     {
-        // Originals become what the other direction expects: orig → reply.Reverse(), reply → orig.Reverse().
-        var want = reply ? conn.Original.Reverse() : conn.ReplyTuple.Reverse();
+        // The direction's key: the original tuple for a reply, else the reply tuple; the action reversed for a reply.
+        var tuple = reply ? conn.Original : conn.ReplyTuple;
+        bool source = (conn.NatKind == "src") != reply;
         if (conn.IsIpv6)
         {
-            KeyFields.Ipv6Src.Set(ref key, want.Src, UInt128.MaxValue);
-            KeyFields.Ipv6Dst.Set(ref key, want.Dst, UInt128.MaxValue);
+            if (source)
+            {
+                KeyFields.Ipv6Src.Set(ref key, tuple.Dst, UInt128.MaxValue);
+            }
+            else
+            {
+                KeyFields.Ipv6Dst.Set(ref key, tuple.Src, UInt128.MaxValue);
+            }
+        }
+        else if (source)
+        {
+            KeyFields.NwSrc.Set64(ref key, (uint)tuple.Dst);
         }
         else
         {
-            key[KeyLayout.IpAddrs] = (uint)want.Src | ((ulong)(uint)want.Dst << 32);
+            KeyFields.NwDst.Set64(ref key, (uint)tuple.Src);
         }
 
-        if (conn.Protocol is 6 or 17 or 132)
+        if (!related && conn.Protocol is 6 or 17)
         {
+            // pat_packet: TCP and UDP only.
             const ulong ports = 0xffff_ffff;
-            key[KeyLayout.Ports] = (key[KeyLayout.Ports] & ~ports) | want.SrcPort | ((ulong)want.DstPort << 16);
+            key[KeyLayout.Ports] = (key[KeyLayout.Ports] & ~ports) | tuple.DstPort | ((ulong)tuple.SrcPort << 16);
         }
 
         HeaderCommit.Commit(packet, ref committed, key);
+        if (related && !conn.IsIpv6)
+        {
+            TranslateQuoted(packet, tuple, !source);
+        }
+
+        return source ? CtState.SrcNat : CtState.DstNat;
+    }
+
+    /// <summary>
+    /// <c>nat_inner_packet</c>: the packet an ICMP error quotes goes the other way, so it takes the reversed tuple's
+    /// ports and the other address (its source when <paramref name="source"/>), with the quoted headers' checksums
+    /// updated as <c>packet_set_*</c> update them; then the ICMP checksum is computed afresh.
+    /// </summary>
+    private static void TranslateQuoted(Packet packet, CtTuple tuple, bool source)
+    {
+        // Related errors are looked up for IPv4 only (see Related).
+        var d = packet.Data;
+        int icmpAt = packet.L4, end = packet.L3End;
+        int innerAt = icmpAt + 8;
+        if (icmpAt < 0 || end - innerAt < 20)
+        {
+            return;
+        }
+
+        var inner = d[innerAt..end];
+        int ihl = (inner[0] & 0xf) * 4;
+        byte proto = inner[9];
+        var l4 = inner.Length > ihl ? inner[ihl..] : [];
+        var rev = tuple.Reverse();
+        if (proto is 6 or 17 && l4.Length >= 4)
+        {
+            // pat_packet on the quoted transport header.
+            HeaderCommit.SetPorts(l4, rev.DstPort, rev.SrcPort, proto == 17);
+        }
+
+        HeaderCommit.SetIpv4Address(inner, source ? 12 : 16, proto, l4, (uint)(source ? rev.Dst : rev.Src));
+        var icmp = d[icmpAt..end];
+        BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], 0);
+        BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], HeaderCommit.InternetChecksum(icmp));
     }
 
     /// <summary>An ICMP error: related to the connection its quoted header belongs to, translated back if NATed.</summary>
@@ -829,15 +884,24 @@ public sealed class Conntrack
             byte proto = ip[9];
             if (ihl >= 20 && ip.Length >= ihl + 4)
             {
-                var t = new CtTuple(BinaryPrimitives.ReadUInt32BigEndian(ip[12..]), BinaryPrimitives.ReadUInt32BigEndian(ip[16..]),
-                    proto is 6 or 17 or 132 ? BinaryPrimitives.ReadUInt16BigEndian(ip[ihl..]) : (ushort)0,
-                    proto is 6 or 17 or 132 ? BinaryPrimitives.ReadUInt16BigEndian(ip[(ihl + 2)..]) : (ushort)0);
-                if (_table.TryGetValue(new TableKey(request.Zone, false, proto, t), out var f))
+                // ICMP queries are keyed by their identifier (as Execute keys them), the others by their ports.
+                ushort sp = 0, dp = 0;
+                if (proto is 6 or 17 or 132)
+                {
+                    sp = BinaryPrimitives.ReadUInt16BigEndian(ip[ihl..]);
+                    dp = BinaryPrimitives.ReadUInt16BigEndian(ip[(ihl + 2)..]);
+                }
+                else if (proto == 1 && ip.Length >= ihl + 8)
+                {
+                    sp = dp = BinaryPrimitives.ReadUInt16BigEndian(ip[(ihl + 4)..]);
+                }
+
+                // The quoted packet went the other way from the error: its tuple reversed is the error's own
+                // (conn_key_extract reverses the inner key), as the connection holds it in one direction or the other.
+                var quoted = new CtTuple(BinaryPrimitives.ReadUInt32BigEndian(ip[12..]), BinaryPrimitives.ReadUInt32BigEndian(ip[16..]), sp, dp);
+                if (_table.TryGetValue(new TableKey(request.Zone, false, proto, quoted.Reverse()), out var f))
                 {
                     (conn, reply) = f;
-
-                    // The quoted packet went the other way from the error.
-                    reply = !reply;
                 }
             }
         }
@@ -851,12 +915,7 @@ public sealed class Conntrack
         var state = CtState.Related | CtState.Tracked | (reply ? CtState.Reply : 0);
         if (request.Nat && conn.NatKind is not null)
         {
-            // The outer addresses as the connection's translation says (ports are not in an ICMP header).
-            var want = reply ? conn.Original.Reverse() : conn.ReplyTuple.Reverse();
-            KeyFields.NwSrc.Set(ref key, want.Src, uint.MaxValue);
-            KeyFields.NwDst.Set(ref key, want.Dst, uint.MaxValue);
-            HeaderCommit.Commit(packet, ref committed, key);
-            state |= conn.NatKind == "src" ? CtState.SrcNat : CtState.DstNat;
+            state |= Translate(packet, ref key, conn, reply, related: true, ref committed);
         }
 
         SetState(ref key, state, conn, true);

@@ -136,7 +136,9 @@ public static class HeaderCommit
         }
     }
 
-    private static void SetIpv4Address(Span<byte> ip, int at, byte proto, Span<byte> l4, uint value)
+    /// <summary><c>packet_set_ipv4_addr</c>: the address at <paramref name="at"/> of the IPv4 header, with the IP
+    /// checksum and the TCP or (non-zero) UDP checksum of <paramref name="l4"/> updated when its header is whole.</summary>
+    internal static void SetIpv4Address(Span<byte> ip, int at, byte proto, Span<byte> l4, uint value)
     {
         uint oldRaw = BinaryPrimitives.ReadUInt32LittleEndian(ip[at..]);
         uint newRaw = BinaryPrimitives.ReverseEndianness(value);
@@ -201,6 +203,25 @@ public static class HeaderCommit
         BinaryPrimitives.WriteUInt16BigEndian(l4, sp);
         BinaryPrimitives.WriteUInt16BigEndian(l4[2..], dp);
         BinaryPrimitives.WriteUInt32LittleEndian(l4[8..], old ^ oldCorrect ^ Crc32c(l4));
+    }
+
+    /// <summary>
+    /// <c>packet_set_tcp_port</c> or <c>packet_set_udp_port</c> on a header that may be cut short (the one an ICMP
+    /// error quotes): the ports, and the checksum when the header reaches it.
+    /// </summary>
+    internal static void SetPorts(Span<byte> l4, ushort sp, ushort dp, bool udp)
+    {
+        int csumAt = udp ? 6 : 16;
+        if (l4.Length >= csumAt + 2)
+        {
+            SetPort(l4, 0, sp, csumAt, udp);
+            SetPort(l4, 2, dp, csumAt, udp);
+        }
+        else
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(l4, sp);
+            BinaryPrimitives.WriteUInt16BigEndian(l4[2..], dp);
+        }
     }
 
     private static void SetPort(Span<byte> l4, int at, ushort port, int csumAt, bool udp)

@@ -275,4 +275,59 @@ public sealed class EngineProperties
             && BinaryPrimitives.ReadUInt32BigEndian(synack.AsSpan(30)) == client && ChecksumsValid(synack);
         return forward && back && ct.Connections.Count == 1;
     }
+    /// <summary>An ICMP destination-unreachable from <paramref name="src"/> to <paramref name="dst"/> quoting <paramref name="quoted"/>'s IP packet.</summary>
+    private static byte[] IcmpError(uint src, uint dst, byte[] quoted)
+    {
+        var icmp = new byte[8 + quoted.Length - 14];
+        icmp[0] = 3;
+        icmp[1] = 3;
+        quoted.AsSpan(14).CopyTo(icmp.AsSpan(8));
+        return TestFrames.Ipv4(NoMac, NoMac, src, dst, 1, icmp, 2);
+    }
+
+    /// <summary>The quoted packet's addresses and ports, and whether the ICMP and quoted IP checksums hold.</summary>
+    private static (uint Src, uint Dst, ushort Sport, ushort Dport, bool Valid) Quoted(byte[] error)
+    {
+        var inner = error.AsSpan(42);
+        bool valid = HeaderCommit.InternetChecksum(error.AsSpan(34)) == 0 && HeaderCommit.InternetChecksum(inner[..20]) == 0;
+        return (BinaryPrimitives.ReadUInt32BigEndian(inner[12..]), BinaryPrimitives.ReadUInt32BigEndian(inner[16..]),
+            BinaryPrimitives.ReadUInt16BigEndian(inner[20..]), BinaryPrimitives.ReadUInt16BigEndian(inner[22..]), valid);
+    }
+
+    /// <summary>
+    /// ICMP errors related to a DNAT connection are translated as OVS's <c>nat_packet</c> translates them: the
+    /// backend's error about the translated packet leaves from the VIP and quotes the client's own packet; the
+    /// client's error about a reply goes to the backend and quotes the backend's packet. One outer address changes,
+    /// the quoted packet takes the other direction's addresses and ports, and the checksums stay valid.
+    /// </summary>
+    [Property(MaxTest = 200)]
+    public bool Icmp_errors_related_to_a_dnat_connection_are_translated_both_ways(
+        uint client, uint vip, uint backend, ushort cport, ushort vport, ushort bport)
+    {
+        if (cport == 0 || vport == 0 || bport == 0 || backend == 0 || client == 0 || vip == 0
+            || client == vip || client == backend || vip == backend)
+        {
+            return true;
+        }
+
+        var ct = new Conntrack();
+        var syn = Run(ct, Tcp(client, vip, cport, vport, 0x02, 1000, 0), new CtRequest(7, true, true, "dst", backend, bport, 0));
+        var nat = new CtRequest(7, false, true, null, 0, 0, 0);
+
+        // The backend cannot deliver what it was sent (client -> backend after DNAT).
+        var fromBackend = Run(ct, IcmpError(backend, client, syn), nat);
+        var q1 = Quoted(fromBackend);
+        bool back = BinaryPrimitives.ReadUInt32BigEndian(fromBackend.AsSpan(26)) == vip
+            && BinaryPrimitives.ReadUInt32BigEndian(fromBackend.AsSpan(30)) == client
+            && q1 == (client, vip, cport, vport, true);
+
+        // The client cannot deliver a reply it got (VIP -> client after un-DNAT).
+        var reply = Tcp(vip, client, vport, cport, 0x12, 5000, 1001);
+        var fromClient = Run(ct, IcmpError(client, vip, reply), nat);
+        var q2 = Quoted(fromClient);
+        bool forward = BinaryPrimitives.ReadUInt32BigEndian(fromClient.AsSpan(26)) == client
+            && BinaryPrimitives.ReadUInt32BigEndian(fromClient.AsSpan(30)) == backend
+            && q2 == (backend, client, bport, cport, true);
+        return back && forward && ct.Connections.Count == 1;
+    }
 }
