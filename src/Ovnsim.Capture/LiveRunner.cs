@@ -85,7 +85,7 @@ public sealed class LiveRunner : IDisposable
 
         if (garps)
         {
-            _sim.AnnounceNatAddresses(NowMs);
+            _sim.AnnounceAddresses(NowMs);
         }
 
         while (!stop.IsCancellationRequested)

@@ -195,7 +195,7 @@ public sealed class Replayer : IDisposable
             string port = input.PortOf(packet, _sim);
             if (first && garpsLeadMs is { } lead)
             {
-                _sim.AnnounceNatAddresses((packet.TimestampNs / 1_000_000) - lead);
+                _sim.AnnounceAddresses((packet.TimestampNs / 1_000_000) - lead);
             }
 
             first = false;

@@ -16,6 +16,10 @@ public sealed record OutputPacket(string Port, byte[] Frame)
     /// <summary>When it left, for what the controller sends on its own schedule (gratuitous ARPs); null for what
     /// left at the time of the packet that caused it.</summary>
     public long? AtMs { get; init; }
+
+    /// <summary>For a frame that left through a provider bridge, the bridge's interface it left by (the port then
+    /// names the logical port that interface stands for); null for a frame that left br-int directly.</summary>
+    public string? Interface { get; init; }
 }
 
 /// <summary>
@@ -33,6 +37,9 @@ public sealed class Simulator : IBridgeSink
     private const int BufferQueueDepth = 4;
     private const int BufferMapLimit = 1000;
     private const long BufferTimeoutMs = 10_000;
+
+    /// <summary>The most frames a provider bridge may send back into br-int for one injection (a loop's bound).</summary>
+    private const int MaxProviderHops = 256;
 
     private readonly Dictionary<string, uint> _ofportByName = new(StringComparer.Ordinal);
     private readonly Dictionary<uint, string> _nameByOfport = [];
@@ -104,22 +111,67 @@ public sealed class Simulator : IBridgeSink
             }
         }
 
-        foreach (var (network, bridgeName) in ovs.BridgeMappings)
+        foreach (var mapping in ovs.BridgeMappings.GroupBy(m => m.Value, StringComparer.Ordinal))
         {
-            var localnet = Southbound.PortBindings.FirstOrDefault(p => p.Type == "localnet"
-                && p.Options.GetValueOrDefault("network_name") == network && _ofportByName.ContainsKey(p.LogicalPort));
-            var bridge = ovs.Bridges.FirstOrDefault(b => b.Name == bridgeName);
-            if (localnet is null || bridge is null)
+            var bridge = ovs.Bridges.FirstOrDefault(b => b.Name == mapping.Key);
+            if (bridge is null || _providers.Any(p => p.Name == mapping.Key))
             {
                 continue;
             }
 
-            foreach (var iface in bridge.Ports.SelectMany(p => p.Interfaces).Where(i => i.Type is "" or "system" or "dummy" or "internal"))
+            var networks = mapping.Select(m => m.Key).ToHashSet(StringComparer.Ordinal);
+            var patches = Southbound.PortBindings
+                .Where(p => p.Type == "localnet" && networks.Contains(p.Options.GetValueOrDefault("network_name") ?? "")
+                    && _ofportByName.ContainsKey(p.LogicalPort))
+                .Select(p => (p.LogicalPort, _ofportByName[p.LogicalPort])).OrderBy(p => p.Item2).ToList();
+            var interfaces = bridge.Ports.SelectMany(p => p.Interfaces)
+                .Where(i => i.Type is "" or "system" or "dummy" or "internal" && i.Name != mapping.Key)
+                .Select(i => i.Name).Order(StringComparer.Ordinal).ToList();
+            var provider = new ProviderBridge(mapping.Key, interfaces, patches);
+            _providers.Add(provider);
+            foreach (string name in interfaces)
             {
-                if (iface.Name != bridgeName)
+                _providerByInterface.TryAdd(name, provider);
+                if (patches.Count > 0)
                 {
-                    _aliases.TryAdd(iface.Name, localnet.LogicalPort);
+                    _aliases.TryAdd(name, patches[0].LogicalPort);
                 }
+            }
+
+            foreach (var (_, ofport) in patches)
+            {
+                _providerByPatch[ofport] = provider;
+            }
+        }
+    }
+
+    private readonly List<ProviderBridge> _providers = [];
+    private readonly Dictionary<string, ProviderBridge> _providerByInterface = new(StringComparer.Ordinal);
+    private readonly Dictionary<uint, ProviderBridge> _providerByPatch = [];
+    private readonly Queue<(uint Ofport, byte[] Frame)> _fromProviders = new();
+    private readonly List<uint> _entries = [];
+
+    /// <summary>The provider bridges (from the Open_vSwitch database's bridge mappings).</summary>
+    public IReadOnlyList<ProviderBridge> ProviderBridges => _providers;
+
+    /// <summary>
+    /// A frame into a provider bridge on <paramref name="port"/>: what NORMAL sends to its interfaces leaves (named
+    /// by the interface, and the logical port it stands for), what it sends to a patch port is returned through
+    /// <paramref name="toBrInt"/> as the br-int OpenFlow port it enters by.
+    /// </summary>
+    private void ThroughProvider(ProviderBridge provider, int port, byte[] frame, List<uint> toBrInt)
+    {
+        foreach (int to in provider.Forward(port, frame, Now))
+        {
+            if (provider.IsPatch(to, out var patch))
+            {
+                toBrInt.Add(patch.Ofport);
+            }
+            else
+            {
+                string iface = provider.Interfaces[to];
+                string logical = _aliases.GetValueOrDefault(iface) ?? iface;
+                _outputs.Add(new OutputPacket(logical, frame) { Interface = iface, AtMs = _sendingAt });
             }
         }
     }
@@ -174,35 +226,45 @@ public sealed class Simulator : IBridgeSink
     /// <returns>Every frame that left, in order.</returns>
     public IReadOnlyList<OutputPacket> Inject(string logicalPort, ReadOnlySpan<byte> frame, long timeMs)
     {
-        uint port = OfPort(logicalPort);
+        _providerByInterface.TryGetValue(logicalPort, out var provider);
+        uint port = provider is null ? OfPort(logicalPort) : 0;
         _outputs.Clear();
         _events.Clear();
         SendAnnouncements(timeMs);
         Bridge.Conntrack.NowMs = timeMs;
         Now = timeMs;
         int before = _outputs.Count;
-        var trace = RecordPath ? new List<TraceStep>() : null;
-        if (trace is null)
+
+        // An interface of a provider bridge: the frame reaches br-int through each patch port NORMAL floods it to.
+        _entries.Clear();
+        if (provider is null)
         {
-            Bridge.Receive(frame, port, this);
+            _entries.Add(port);
         }
         else
         {
-            var saved = Bridge.Trace;
-            Bridge.Trace = trace;
-            try
+            ThroughProvider(provider, provider.InterfacePort(logicalPort), frame.ToArray(), _entries);
+        }
+
+        var trace = RecordPath ? new List<TraceStep>() : null;
+        var saved = Bridge.Trace;
+        Bridge.Trace = trace ?? saved;
+        try
+        {
+            foreach (uint entry in _entries)
             {
-                Bridge.Receive(frame, port, this);
+                Bridge.Receive(frame, entry, this);
             }
-            finally
-            {
-                Bridge.Trace = saved;
-            }
+        }
+        finally
+        {
+            Bridge.Trace = saved;
         }
 
         LastPath = trace is null ? [] : (_explainer ??= new DropExplainer(Southbound)).Path(trace);
         LastFate = _outputs.Count > before ? PacketFate.Forwarded
             : _packetIns.Count > 0 ? new PacketFate(FateKind.Controller, string.Join(", ", _packetIns.Select(p => OpcodeName(p.Action)).Distinct()))
+            : _entries.Count == 0 ? new PacketFate(FateKind.Dropped, $"provider bridge {provider!.Name}", "NORMAL sent it to no patch port")
             : (_explainer ??= new DropExplainer(Southbound)).Explain(Bridge.Last);
         Settle();
         return [.. _outputs];
@@ -249,18 +311,22 @@ public sealed class Simulator : IBridgeSink
     private long Now { get; set; }
 
     /// <summary>
-    /// Turns on the gratuitous ARPs ovn-controller sends for NAT addresses (<c>send_garp_rarp</c>): every IPv4
-    /// address of a port binding's nat_addresses whose condition holds on this chassis, on a datapath with a localnet
-    /// port, announced at <paramref name="startMs"/> and then 2, 6, 14 and 30 s later (the backoff doubling to the
-    /// 16 s cap, as the reference run shows), injected at the port's logical inport. They go out with the next
-    /// <see cref="Inject"/> or <see cref="AdvanceTo"/> whose time has come, carrying their own time.
+    /// Turns on the gratuitous ARPs (and RARPs) ovn-controller sends at start (<c>send_garp_rarp</c>), on datapaths
+    /// with a localnet port: first for every IPv4 address of a port binding's nat_addresses whose condition holds on
+    /// this chassis, then for every VIF here (the first of its addresses with a MAC: its first IPv4 address, or a RARP
+    /// without one). Each is announced at <paramref name="startMs"/> and then 2, 6, 14 and 30 s later (the backoff
+    /// doubling to the 16 s cap, as the reference run shows), injected at the port's logical inport; they go out with
+    /// the next <see cref="Inject"/> or <see cref="AdvanceTo"/> whose time has come, carrying their own time. As
+    /// <c>send_garp_locally</c> does, each announced IPv4 address is also written at once as a MAC binding of the
+    /// datapath's other router ports (only updated where the router has always_learn_from_arp_request=false).
     /// </summary>
-    public void AnnounceNatAddresses(long startMs)
+    public void AnnounceAddresses(long startMs)
     {
         _garps.Clear();
         var localnet = Southbound.PortBindings.Where(p => p.Type == "localnet" && p.Datapath is not null)
             .Select(p => p.Datapath!.Uuid).ToHashSet();
         var entries = new List<(ulong Dp, long Port, ulong Mac, uint Ip, bool RouterMac)>();
+        var locally = new List<(PortBinding From, ulong Mac, uint Ip)>();
         foreach (var pb in Southbound.PortBindings.Where(p => p.NatAddresses.Count > 0 && p.Datapath is { } d && localnet.Contains(d.Uuid)))
         {
             // The peer router port's own MAC (its addresses are announced first).
@@ -284,10 +350,10 @@ public sealed class Simulator : IBridgeSink
 
                 foreach (string w in words.Skip(1).Where(w => !w.StartsWith("is_chassis_resident(", StringComparison.Ordinal)))
                 {
-                    if (System.Net.IPAddress.TryParse(w, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork)
+                    if (Ipv4(w) is { } ip)
                     {
-                        entries.Add(((ulong)pb.Datapath!.TunnelKey, pb.TunnelKey, mac, BinaryPrimitives.ReadUInt32BigEndian(ip.GetAddressBytes()),
-                            mac == routerMac));
+                        entries.Add(((ulong)pb.Datapath!.TunnelKey, pb.TunnelKey, mac, ip, mac == routerMac));
+                        locally.Add((pb, mac, ip));
                     }
                 }
             }
@@ -295,12 +361,76 @@ public sealed class Simulator : IBridgeSink
 
         // Within a round: the router's own MAC first, by address, then the other MACs (distributed floating IPs).
         var ordered = entries.Distinct().OrderByDescending(e => e.RouterMac).ThenBy(e => e.Mac).ThenBy(e => e.Ip).ToList();
+
+        // Then the VIFs (get_localnet_vifs_l3gwports): the first entry of each one's addresses that has a MAC.
+        foreach (string vif in Hypervisor.VifOfports.Keys.Order(StringComparer.Ordinal))
+        {
+            var pb = Southbound.PortBindings.FirstOrDefault(p => p.LogicalPort == vif);
+            if (pb is not { Type: "", Datapath: { } dp } || !localnet.Contains(dp.Uuid))
+            {
+                continue;
+            }
+
+            foreach (string entry in pb.Mac)
+            {
+                var words = entry.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (words.Length == 0 || OpenFlow.AddressText.ParseMac(words[0]) is not { } mac)
+                {
+                    continue; // "unknown", "router", "dynamic"
+                }
+
+                uint ip = words.Skip(1).Select(Ipv4).FirstOrDefault(a => a is not null) ?? 0;
+                ordered.Add(((ulong)dp.TunnelKey, pb.TunnelKey, mac, ip, false));
+                if (ip != 0)
+                {
+                    locally.Add((pb, mac, ip));
+                }
+
+                break;
+            }
+        }
+
         foreach (long offset in new long[] { 0, 2000, 6000, 14000, 30000 })
         {
             foreach (var e in ordered)
             {
                 _garps.Enqueue((startMs + offset, e.Dp, e.Port, e.Mac, e.Ip));
             }
+        }
+
+        SendGarpsLocally(locally, startMs);
+    }
+
+    private static uint? Ipv4(string text) =>
+        System.Net.IPAddress.TryParse(text, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+            ? BinaryPrimitives.ReadUInt32BigEndian(ip.GetAddressBytes()) : null;
+
+    /// <summary>
+    /// <c>send_garp_locally</c>: each announced address becomes a MAC binding of the router ports peering with the
+    /// announcing port's switch (the announcing port itself aside); a router with always_learn_from_arp_request=false
+    /// only has an existing binding updated.
+    /// </summary>
+    private void SendGarpsLocally(List<(PortBinding From, ulong Mac, uint Ip)> announced, long nowMs)
+    {
+        bool changed = false;
+        foreach (var (from, mac, ip) in announced)
+        {
+            foreach (var local in Southbound.PortBindings.Where(p => p.Type == "patch" && p.Datapath?.Uuid == from.Datapath!.Uuid && p.LogicalPort != from.LogicalPort))
+            {
+                var remote = local.Options.GetValueOrDefault("peer") is { } peer ? Southbound.PortBindings.FirstOrDefault(p => p.LogicalPort == peer) : null;
+                if (remote?.Datapath is not { } router)
+                {
+                    continue;
+                }
+
+                bool updateOnly = router.ExternalIds.GetValueOrDefault("always_learn_from_arp_request") == "false";
+                changed |= WriteMacBinding(remote, OvsField.Ipv4(ip), OvsField.Mac(mac), nowMs, updateOnly);
+            }
+        }
+
+        if (changed)
+        {
+            Rebuild();
         }
     }
 
@@ -313,6 +443,7 @@ public sealed class Simulator : IBridgeSink
         _outputs.Clear();
         _events.Clear();
         SendAnnouncements(timeMs);
+        Settle();
         return [.. _outputs];
     }
 
@@ -322,8 +453,8 @@ public sealed class Simulator : IBridgeSink
         {
             var (at, dp, port, mac, ip) = _garps.Dequeue();
 
-            // A broadcast request for the address, from the address.
-            var arp = ArpRequest(0xffff_ffff_ffff, mac, ip, ip);
+            // A broadcast request for the address, from the address (compose_arp); a RARP without one (compose_rarp).
+            var arp = ip != 0 ? ArpRequest(0xffff_ffff_ffff, mac, ip, ip) : Rarp(mac);
             OfAction[] actions =
             [
                 new SetFieldAction(OvsField.Get("metadata"), dp, ulong.MaxValue),
@@ -332,6 +463,7 @@ public sealed class Simulator : IBridgeSink
             ];
             _sendingAt = at;
             Bridge.Conntrack.NowMs = at;
+            Now = Math.Max(Now, at);
             Bridge.PacketOut(arp, actions, this);
             _sendingAt = null;
         }
@@ -339,12 +471,29 @@ public sealed class Simulator : IBridgeSink
 
     private void Settle()
     {
+        int hops = 0;
         for (int round = 0; round < 100; round++)
         {
-            while (_packetIns.Count > 0)
+            while (_packetIns.Count > 0 || _fromProviders.Count > 0)
             {
-                var (action, key, frame) = _packetIns.Dequeue();
-                HandlePacketIn(action, key, frame);
+                while (_packetIns.Count > 0)
+                {
+                    var (action, key, frame) = _packetIns.Dequeue();
+                    HandlePacketIn(action, key, frame);
+                }
+
+                while (_fromProviders.Count > 0)
+                {
+                    var (ofport, frame) = _fromProviders.Dequeue();
+                    if (++hops > MaxProviderHops)
+                    {
+                        _events.Add($"provider bridge: more than {MaxProviderHops} frames came back into br-int; the rest dropped");
+                        _fromProviders.Clear();
+                        break;
+                    }
+
+                    Bridge.Receive(frame, ofport, this);
+                }
             }
 
             if (_putMacBindings.Count == 0 && _putFdbs.Count == 0)
@@ -357,8 +506,24 @@ public sealed class Simulator : IBridgeSink
     }
 
     /// <inheritdoc/>
-    public void Output(uint port, ReadOnlySpan<byte> frame) =>
+    public void Output(uint port, ReadOnlySpan<byte> frame)
+    {
+        if (_providerByPatch.TryGetValue(port, out var provider))
+        {
+            // Through the patch into the provider bridge; what comes back into br-int waits for this packet to finish.
+            var back = new List<uint>();
+            var copy = frame.ToArray();
+            ThroughProvider(provider, provider.PatchPort(port), copy, back);
+            foreach (uint ofport in back)
+            {
+                _fromProviders.Enqueue((ofport, copy));
+            }
+
+            return;
+        }
+
         _outputs.Add(new OutputPacket(_nameByOfport.TryGetValue(port, out var n) ? n : $"ofport {port}", frame.ToArray()) { AtMs = _sendingAt });
+    }
 
     /// <inheritdoc/>
     public void PacketIn(ControllerAction action, in FlowKey key, ReadOnlySpan<byte> frame) =>
@@ -528,6 +693,21 @@ public sealed class Simulator : IBridgeSink
         BinaryPrimitives.WriteUInt32BigEndian(a[14..], spa);
         BinaryPrimitives.WriteUInt32BigEndian(a[24..], tpa);
         return arp;
+    }
+
+    /// <summary><c>compose_rarp</c>: a broadcast reverse request (op 3) with <paramref name="mac"/> as both hardware addresses, no IPs.</summary>
+    private static byte[] Rarp(ulong mac)
+    {
+        var rarp = Ethernet(0xffff_ffff_ffff, mac, 0x8035, 28);
+        var a = rarp.AsSpan(14);
+        BinaryPrimitives.WriteUInt16BigEndian(a, 1);
+        BinaryPrimitives.WriteUInt16BigEndian(a[2..], 0x0800);
+        a[4] = 6;
+        a[5] = 4;
+        BinaryPrimitives.WriteUInt16BigEndian(a[6..], 3);
+        HeaderCommit.WriteMac(a[8..], mac);
+        HeaderCommit.WriteMac(a[18..], mac);
+        return rarp;
     }
 
     /// <summary><c>pinctrl_handle_nd_ns</c>: hold the IPv6 packet, and send a neighbor solicitation through the nested actions.</summary>
@@ -947,6 +1127,33 @@ public sealed class Simulator : IBridgeSink
     /// to MAC_Binding and the learnt MACs to FDB, has ovn-controller recompute br-int, and sends the packets held for
     /// the bound addresses.
     /// </summary>
+    /// <summary>A MAC_Binding row written (or, with <paramref name="updateOnly"/>, only an existing one); whether one was.</summary>
+    private bool WriteMacBinding(PortBinding pb, string ipText, string macText, long nowMs, bool updateOnly)
+    {
+        var existing = Southbound.MacBindings.FirstOrDefault(m => m.LogicalPort == pb.LogicalPort && m.Ip == ipText);
+        if (existing is null && updateOnly)
+        {
+            return false;
+        }
+
+        var row = existing?.Row ?? Southbound.Database.Insert("MAC_Binding", DeriveUuid($"mac binding {pb.LogicalPort} {ipText}"));
+        Database.Write(row, "logical_port", Datum.Scalar(Atom.FromString(pb.LogicalPort)));
+        Database.Write(row, "ip", Datum.Scalar(Atom.FromString(ipText)));
+        Database.Write(row, "mac", Datum.Scalar(Atom.FromString(macText)));
+        Database.Write(row, "datapath", Datum.Scalar(Atom.FromUuid(pb.Datapath!.Uuid)));
+        Database.Write(row, "timestamp", Datum.Scalar(Atom.FromInteger(nowMs)));
+        _events.Add($"controller: MAC_Binding {pb.LogicalPort} {ipText} is at {macText}");
+        return true;
+    }
+
+    /// <summary>br-int recomputed from the SB, as ovn-controller recomputes it after a change.</summary>
+    private void Rebuild()
+    {
+        var br = IntegrationBridge.Build(Southbound, Hypervisor);
+        Warnings = br.Warnings;
+        Bridge.Install(br.Flows, br.Groups);
+    }
+
     private void CommitLearnt()
     {
         var learnt = new List<(ulong Dp, PortBinding Port, UInt128 Key, ulong Mac)>();
@@ -959,23 +1166,13 @@ public sealed class Simulator : IBridgeSink
             }
 
             string ipText = v6 ? OvsField.Ipv6(ip) : OvsField.Ipv4((uint)ip);
-            string macText = OvsField.Mac(mac);
-            var existing = Southbound.MacBindings.FirstOrDefault(m => m.LogicalPort == pb.LogicalPort && m.Ip == ipText);
-            var row = existing?.Row ?? Southbound.Database.Insert("MAC_Binding", DeriveUuid($"mac binding {pb.LogicalPort} {ipText}"));
-            Database.Write(row, "logical_port", Datum.Scalar(Atom.FromString(pb.LogicalPort)));
-            Database.Write(row, "ip", Datum.Scalar(Atom.FromString(ipText)));
-            Database.Write(row, "mac", Datum.Scalar(Atom.FromString(macText)));
-            Database.Write(row, "datapath", Datum.Scalar(Atom.FromUuid(pb.Datapath!.Uuid)));
-            Database.Write(row, "timestamp", Datum.Scalar(Atom.FromInteger(Now)));
-            _events.Add($"controller: MAC_Binding {pb.LogicalPort} {ipText} is at {macText}");
+            WriteMacBinding(pb, ipText, OvsField.Mac(mac), Now, updateOnly: false);
             learnt.Add((dp, pb, v6 ? ip : ip | ((UInt128)0xffff << 32), mac));
         }
 
         _putMacBindings.Clear();
         WriteFdb();
-        var br = IntegrationBridge.Build(Southbound, Hypervisor);
-        Warnings = br.Warnings;
-        Bridge.Install(br.Flows, br.Groups);
+        Rebuild();
 
         foreach (var (dp, pb, ip, mac) in learnt)
         {
