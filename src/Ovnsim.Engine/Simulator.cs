@@ -465,6 +465,7 @@ public sealed class Simulator : IBridgeSink
             Bridge.Conntrack.NowMs = at;
             Now = Math.Max(Now, at);
             Bridge.PacketOut(arp, actions, this);
+            Settle(); // what it causes happens then too
             _sendingAt = null;
         }
     }
