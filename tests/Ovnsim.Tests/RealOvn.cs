@@ -45,13 +45,22 @@ internal static class RealOvn
         }
     }
 
-    /// <summary>Builds the commands in real OVN; returns the directory holding nb.db, sb.db and lflows.txt.</summary>
-    public static string RunNorthd(string commands, bool withController = false)
+    /// <summary>
+    /// Builds the commands in real OVN; returns the directory holding nb.db, sb.db and lflows.txt. With
+    /// <paramref name="packets"/> (a packets.tsv; needs <paramref name="withController"/>) the frames are also injected
+    /// after <paramref name="garpWaitSeconds"/>, and steps.txt and the tx pcaps record what came out.
+    /// </summary>
+    public static string RunNorthd(string commands, bool withController = false, string? packets = null, int garpWaitSeconds = 35)
     {
         string dir = Path.Combine(Path.GetTempPath(), "ovnsim-real", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         string file = Path.Combine(dir, "commands.nbctl");
         File.WriteAllText(file, commands);
+        if (packets is not null)
+        {
+            File.WriteAllText(Path.Combine(dir, "packets.tsv"), packets);
+        }
+
         string[] args = withController
             ? [Path.Combine(RepositoryRoot, "tools", "northd-golden.sh"), "--controller", file, dir]
             : [Path.Combine(RepositoryRoot, "tools", "northd-golden.sh"), file, dir];
@@ -59,14 +68,16 @@ internal static class RealOvn
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            Environment = { ["GARP_WAIT"] = garpWaitSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) },
         };
         using var process = Process.Start(start)!;
         var stderr = process.StandardError.ReadToEndAsync();
         process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(120_000))
+        int limitSeconds = packets is null ? 120 : 300;
+        if (!process.WaitForExit(limitSeconds * 1000))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException("northd-golden.sh did not finish in 120 s");
+            throw new TimeoutException($"northd-golden.sh did not finish in {limitSeconds} s");
         }
 
         if (process.ExitCode != 0)

@@ -1,0 +1,363 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Ovnsim.Tests;
+
+/// <summary>One packet of generated traffic: the step's name, the interface it goes in on, the frame and what it is.</summary>
+internal sealed record TrafficStep(string Name, string Interface, byte[] Frame, string What);
+
+/// <summary>
+/// Random traffic for a <see cref="TopologySpec"/>, as a packets.tsv for tools/northd-golden.sh --controller: frames
+/// that the topology's address plan makes meaningful (ARP and pings for router ports, switching and routing between
+/// VMs with the next hop resolved afterwards, load balancer VIPs, TTL expiry, SNAT to the outside, and from the
+/// uplink: ARP, pings and connections to floating IPs, VIPs and gateway ports). Interfaces are named as the script
+/// names them: vif1, vif2, … for the VIF ports in name order, provnet for the uplink of every localnet port.
+/// </summary>
+internal sealed partial class TopologyTraffic
+{
+    private readonly TopologySpec _spec;
+    private readonly Random _rng;
+    private readonly List<Host> _vms = [];
+    private readonly List<(int Router, int Switch)> _routerPorts = [];
+    private readonly List<(string Ip, int Router)> _natExternals = [];
+    private readonly List<(string Ip, int Port, string Protocol)> _vips = [];
+    private readonly List<int> _localnets;
+    private readonly HashSet<int> _defaultRoutes = [];
+    private readonly List<TrafficStep> _steps = [];
+    private ushort _next = 1;
+
+    /// <summary>A VM: its switch and port, interface, MAC and IPv4 address.</summary>
+    private sealed record Host(int Switch, int Port, string Interface, string Mac, string Ip);
+
+    private TopologyTraffic(TopologySpec spec, Random rng)
+    {
+        _spec = spec;
+        _rng = rng;
+        var vifs = new List<(int K, int J)>();
+        for (int k = 0; k < spec.Switches.Count; k++)
+        {
+            for (int j = 0; j < spec.Switches[k].Ports.Count; j++)
+            {
+                if (spec.Switches[k].Ports[j].Kind != PortKind.Localport)
+                {
+                    vifs.Add((k, j));
+                }
+            }
+        }
+
+        // northd-golden.sh gives the VIF ports vif1, vif2, … in name order.
+        var ordered = vifs.OrderBy(v => $"sw{v.K}-p{v.J}", StringComparer.Ordinal).ToList();
+        for (int i = 0; i < ordered.Count; i++)
+        {
+            var (k, j) = ordered[i];
+            _vms.Add(new Host(k, j, $"vif{i + 1}", $"0a:00:00:00:{k + 1:x2}:{j + 1:x2}", $"10.{k}.0.{10 + j}"));
+        }
+
+        for (int r = 0; r < spec.Routers.Count; r++)
+        {
+            foreach (int k in spec.Routers[r].Switches.Where(k => k < spec.Switches.Count))
+            {
+                _routerPorts.Add((r, k));
+            }
+        }
+
+        _localnets = [.. Enumerable.Range(0, spec.Switches.Count).Where(k => spec.Switches[k].Localnet)];
+
+        // The addresses the rendered commands actually configure (the renderer skips what ovn-nbctl would refuse).
+        foreach (string line in spec.Render().Split('\n'))
+        {
+            if (NatLine().Match(line) is { Success: true } nat && nat.Groups[2].Value != "snat")
+            {
+                _natExternals.Add((nat.Groups[3].Value, int.Parse(nat.Groups[1].Value, CultureInfo.InvariantCulture)));
+            }
+            else if (LbLine().Match(line) is { Success: true } lb && !lb.Groups[1].Value.Contains(':', StringComparison.Ordinal))
+            {
+                _vips.Add((lb.Groups[1].Value, lb.Groups[2].Success ? int.Parse(lb.Groups[2].Value, CultureInfo.InvariantCulture) : 0,
+                    lb.Groups[3].Success ? lb.Groups[3].Value : "tcp"));
+            }
+            else if (RouteLine().Match(line) is { Success: true } route)
+            {
+                _defaultRoutes.Add(int.Parse(route.Groups[1].Value, CultureInfo.InvariantCulture));
+            }
+        }
+    }
+
+    [GeneratedRegex(@"^lr-nat-add lr(\d+) (\S+) (\S+) ")]
+    private static partial Regex NatLine();
+
+    [GeneratedRegex(@"^lb-add lb\d+ ([0-9.]+)(?::(\d+))? ""[^""]*""(?: (tcp|udp))?")]
+    private static partial Regex LbLine();
+
+    [GeneratedRegex(@"^lr-route-add lr(\d+) 0\.0\.0\.0/0 ")]
+    private static partial Regex RouteLine();
+
+    /// <summary>About <paramref name="count"/> steps of traffic (a step that needs a follow-up brings it along).</summary>
+    public static List<TrafficStep> Generate(TopologySpec spec, Random rng, int count)
+    {
+        var t = new TopologyTraffic(spec, rng);
+        for (int attempts = 0; t._steps.Count < count && attempts < count * 20; attempts++)
+        {
+            t.OneStep();
+        }
+
+        return t._steps;
+    }
+
+    /// <summary>The steps as packets.tsv.</summary>
+    public static string Render(IEnumerable<TrafficStep> steps)
+    {
+        var s = new StringBuilder("step\tinterface\tframe\twhat\n");
+        foreach (var step in steps)
+        {
+            s.Append(CultureInfo.InvariantCulture, $"{step.Name}\t{step.Interface}\t{Convert.ToHexString(step.Frame).ToLowerInvariant()}\t{step.What}\n");
+        }
+
+        return s.ToString();
+    }
+
+    private T Pick<T>(IReadOnlyList<T> items) => items[_rng.Next(items.Count)];
+
+    private ushort NextId() => _next++;
+
+    private void Add(string kind, string iface, byte[] frame, string what) =>
+        _steps.Add(new TrafficStep($"{_steps.Count + 1:d2}-{kind}", iface, frame, what));
+
+    private static byte[] Mac(string text) => TestFrames.Mac(text);
+
+    private static uint Ip(string text) => TestFrames.Ip(text);
+
+    private static string RouterMac(int r, int k) => $"00:00:00:00:{r + 1:x2}:{k + 1:x2}";
+
+    private static string RouterIp(int r, int k) => $"10.{k}.0.{r + 1}";
+
+    private const string Broadcast = "ff:ff:ff:ff:ff:ff";
+
+    private void OneStep()
+    {
+        switch (_rng.Next(12))
+        {
+            case 0 or 1:
+                ArpForRouter();
+                break;
+            case 2:
+                SwitchedBetweenVms();
+                break;
+            case 3:
+                PingRouter();
+                break;
+            case 4 or 5:
+                RoutedBetweenVms();
+                break;
+            case 6:
+                ToVip();
+                break;
+            case 7:
+                TtlExpires();
+                break;
+            case 8:
+                ToTheOutside();
+                break;
+            default:
+                FromTheUplink();
+                break;
+        }
+    }
+
+    /// <summary>A VM asks for its router port's MAC (or, without one, for a neighbour's).</summary>
+    private void ArpForRouter()
+    {
+        if (_vms.Count == 0)
+        {
+            return;
+        }
+
+        var vm = Pick(_vms);
+        var ports = _routerPorts.Where(p => p.Switch == vm.Switch).ToList();
+        string target = ports.Count > 0 ? RouterIp(Pick(ports).Router, vm.Switch)
+            : _vms.Where(v => v.Switch == vm.Switch && v != vm).Select(v => v.Ip).FirstOrDefault() ?? $"10.{vm.Switch}.0.99";
+        Add("arp", vm.Interface, TestFrames.Arp(Mac(Broadcast), Mac(vm.Mac), 1, Mac(vm.Mac), Ip(vm.Ip), new byte[6], Ip(target)),
+            $"ARP who-has {target} tell {vm.Ip}");
+    }
+
+    /// <summary>UDP from one VM to another on the same switch, or to a MAC nobody has.</summary>
+    private void SwitchedBetweenVms()
+    {
+        if (_vms.Count == 0)
+        {
+            return;
+        }
+
+        var vm = Pick(_vms);
+        var peers = _vms.Where(v => v.Switch == vm.Switch && v != vm).ToList();
+        var (mac, ip) = peers.Count > 0 && _rng.Next(4) > 0 ? (Pick(peers).Mac, Pick(peers).Ip) : ("0a:00:00:00:ee:ee", $"10.{vm.Switch}.0.98");
+        ushort id = NextId();
+        Add("udp", vm.Interface, TestFrames.Udp(Mac(mac), Mac(vm.Mac), Ip(vm.Ip), Ip(ip), (ushort)(20000 + id), 7), $"UDP {vm.Ip} -> {ip} ({mac})");
+    }
+
+    /// <summary>A VM pings one of its router's ports (its own subnet's or another's).</summary>
+    private void PingRouter()
+    {
+        var choices = _vms.SelectMany(vm => _routerPorts.Where(p => p.Switch == vm.Switch)
+            .SelectMany(p => _routerPorts.Where(q => q.Router == p.Router).Select(q => (vm, p, q)))).ToList();
+        if (choices.Count == 0)
+        {
+            return;
+        }
+
+        var (host, via, to) = Pick(choices);
+        ushort id = NextId();
+        string dst = RouterIp(to.Router, to.Switch);
+        Add("ping-router", host.Interface, TestFrames.IcmpEcho(Mac(RouterMac(via.Router, via.Switch)), Mac(host.Mac), Ip(host.Ip), Ip(dst), id, 1),
+            $"{host.Ip} pings {dst}");
+    }
+
+    /// <summary>
+    /// A TCP SYN routed from one VM to a VM on another of the router's switches (the router asks for the next hop),
+    /// often followed by the destination's ARP reply and its SYN-ACK back.
+    /// </summary>
+    private void RoutedBetweenVms()
+    {
+        var choices = (from a in _vms
+                       from via in _routerPorts
+                       where via.Switch == a.Switch
+                       from b in _vms
+                       where b.Switch != a.Switch && _routerPorts.Contains((via.Router, b.Switch))
+                       select (a, via.Router, b)).ToList();
+        if (choices.Count == 0)
+        {
+            return;
+        }
+
+        var (src, r, dst) = Pick(choices);
+        ushort id = NextId();
+        ushort sport = (ushort)(30000 + id);
+        Add("tcp-routed", src.Interface, TestFrames.Tcp(Mac(RouterMac(r, src.Switch)), Mac(src.Mac), Ip(src.Ip), Ip(dst.Ip), sport, 80, 0x02, 1000, 0, id: id),
+            $"SYN {src.Ip} -> {dst.Ip} through lr{r}");
+        if (_rng.Next(3) > 0)
+        {
+            string routerMac = RouterMac(r, dst.Switch), routerIp = RouterIp(r, dst.Switch);
+            Add("arp-reply", dst.Interface, TestFrames.Arp(Mac(routerMac), Mac(dst.Mac), 2, Mac(dst.Mac), Ip(dst.Ip), Mac(routerMac), Ip(routerIp)),
+                $"ARP reply {dst.Ip} is-at {dst.Mac}");
+            Add("tcp-reply", dst.Interface, TestFrames.Tcp(Mac(routerMac), Mac(dst.Mac), Ip(dst.Ip), Ip(src.Ip), 80, sport, 0x12, 5000, 1001, id: id),
+                $"SYN-ACK {dst.Ip} -> {src.Ip}");
+        }
+    }
+
+    /// <summary>A VM connects to a load balancer VIP (through its router when it has one).</summary>
+    private void ToVip()
+    {
+        if (_vms.Count == 0 || _vips.Count == 0)
+        {
+            return;
+        }
+
+        var vm = Pick(_vms);
+        var (vip, port, protocol) = Pick(_vips);
+        var ports = _routerPorts.Where(p => p.Switch == vm.Switch).ToList();
+        string dstMac = ports.Count > 0 ? RouterMac(Pick(ports).Router, vm.Switch) : "0a:00:00:00:ee:ef";
+        ushort id = NextId();
+        ushort dport = port == 0 ? (ushort)80 : (ushort)port;
+        byte[] frame = protocol == "udp"
+            ? TestFrames.Udp(Mac(dstMac), Mac(vm.Mac), Ip(vm.Ip), Ip(vip), (ushort)(40000 + id), dport)
+            : TestFrames.Tcp(Mac(dstMac), Mac(vm.Mac), Ip(vm.Ip), Ip(vip), (ushort)(40000 + id), dport, 0x02, 2000, 0, id: id);
+        Add("vip", vm.Interface, frame, $"{protocol} {vm.Ip} -> VIP {vip}:{dport}");
+    }
+
+    /// <summary>A packet with TTL 1 sent through a router.</summary>
+    private void TtlExpires()
+    {
+        var choices = _vms.SelectMany(vm => _routerPorts.Where(p => p.Switch == vm.Switch).Select(p => (vm, p.Router))).ToList();
+        if (choices.Count == 0)
+        {
+            return;
+        }
+
+        var (vm, r) = Pick(choices);
+        ushort id = NextId();
+        Add("ttl1", vm.Interface, TestFrames.Udp(Mac(RouterMac(r, vm.Switch)), Mac(vm.Mac), Ip(vm.Ip), Ip("10.9.0.9"), (ushort)(50000 + id), 33434, ttl: 1),
+            $"UDP with TTL 1 from {vm.Ip} through lr{r}");
+    }
+
+    /// <summary>A VM pings an address outside, through a router with a gateway (SNAT or a floating IP may apply).</summary>
+    private void ToTheOutside()
+    {
+        var choices = _vms.SelectMany(vm => _routerPorts.Where(p => p.Switch == vm.Switch && _spec.Routers[p.Router].Gateway is not null)
+            .Select(p => (vm, p.Router))).ToList();
+        if (choices.Count == 0)
+        {
+            return;
+        }
+
+        var (vm, r) = Pick(choices);
+        ushort id = NextId();
+        string dst = _defaultRoutes.Contains(r) ? "8.8.8.8" : $"10.{_spec.Routers[r].Gateway}.0.250";
+        Add("ping-out", vm.Interface, TestFrames.IcmpEcho(Mac(RouterMac(r, vm.Switch)), Mac(vm.Mac), Ip(vm.Ip), Ip(dst), id, 1),
+            $"{vm.Ip} pings {dst} through lr{r}");
+    }
+
+    /// <summary>
+    /// From a host on the uplink (a localnet switch's subnet): an ARP for a router port, floating IP or VIP, or a
+    /// connection or ping to one (VLAN-tagged when the localnet port has a tag).
+    /// </summary>
+    private void FromTheUplink()
+    {
+        if (_localnets.Count == 0)
+        {
+            return;
+        }
+
+        int k = Pick(_localnets);
+        string mac = $"52:54:00:00:{k + 1:x2}:fe", ip = $"10.{k}.0.250";
+        var targets = new List<(string Ip, string? Mac, int Port)>();
+        foreach (var (r, sw) in _routerPorts.Where(p => p.Switch == k))
+        {
+            targets.Add((RouterIp(r, k), RouterMac(r, k), 0));
+            targets.AddRange(_natExternals.Where(n => n.Router == r).Select(n => (n.Ip, (string?)RouterMac(r, k), 22)));
+        }
+
+        string? gatewayMac = _routerPorts.Where(p => p.Switch == k).Select(p => RouterMac(p.Router, k)).FirstOrDefault();
+        targets.AddRange(_vips.Select(v => (v.Ip, gatewayMac, v.Port == 0 ? 80 : v.Port)));
+        targets.AddRange(_vms.Where(v => v.Switch == k).Select(v => (v.Ip, (string?)v.Mac, 0)));
+        if (targets.Count == 0)
+        {
+            return;
+        }
+
+        var (target, targetMac, port) = Pick(targets);
+        int? tag = _spec.Switches[k].LocalnetTag;
+        ushort id = NextId();
+        byte[] frame;
+        string what;
+        switch (_rng.Next(3))
+        {
+            case 0:
+                frame = TestFrames.Arp(Mac(Broadcast), Mac(mac), 1, Mac(mac), Ip(ip), new byte[6], Ip(target));
+                what = $"ARP who-has {target} tell {ip}";
+                break;
+            case 1:
+                frame = TestFrames.IcmpEcho(Mac(targetMac ?? Broadcast), Mac(mac), Ip(ip), Ip(target), id, 1);
+                what = $"{ip} pings {target}";
+                break;
+            default:
+                frame = TestFrames.Tcp(Mac(targetMac ?? Broadcast), Mac(mac), Ip(ip), Ip(target), (ushort)(45000 + id), (ushort)(port == 0 ? 80 : port), 0x02, 3000, 0, id: id);
+                what = $"SYN {ip} -> {target}:{(port == 0 ? 80 : port)}";
+                break;
+        }
+
+        Add("uplink", "provnet", tag is { } t ? Tagged(frame, (ushort)t) : frame, what + (tag is { } v ? $" (VLAN {v})" : ""));
+    }
+
+    /// <summary>The frame with an 802.1Q tag inserted after the MACs.</summary>
+    private static byte[] Tagged(byte[] frame, ushort vid)
+    {
+        var f = new byte[frame.Length + 4];
+        frame.AsSpan(0, 12).CopyTo(f);
+        f[12] = 0x81;
+        f[13] = 0x00;
+        f[14] = (byte)(vid >> 8);
+        f[15] = (byte)vid;
+        frame.AsSpan(12).CopyTo(f.AsSpan(16));
+        return f;
+    }
+}
