@@ -36,8 +36,9 @@ internal static class Usage
                                   --expect: compare each port's frames with DIR's PORT.pcap[ng] (or
                                     all-PORT-tx.pcap, tx-PORT.pcap), packet by packet; exit 3 on differences
                                   --no-megaflows: translate every packet, no cache
-                                  --garps: ovn-controller's gratuitous ARPs for NAT addresses from the first
-                                    packet on (+0, 2, 6, 14, 30 s); --garps-before S: as if ovn-controller had
+                                  --garps: ovn-controller's start announcements (NAT addresses, then VIFs on
+                                    localnet switches) from the first packet on (+0, 2, 6, 14, 30 s);
+                                    --garps-before S: as if ovn-controller had
                                     started S seconds before the first packet
           conntrack (--nb FILE | --sb FILE) [--ovs FILE] --in [PORT=]FILE [...] [--zone N]
                                   replay as above and print the connection tracker as

@@ -681,34 +681,26 @@ public sealed class Simulator : IBridgeSink
     }
 
     /// <summary><c>compose_arp</c> for a request: from <paramref name="sha"/> and <paramref name="spa"/>, asking for <paramref name="tpa"/>, target MAC zero.</summary>
-    private static byte[] ArpRequest(ulong ethDst, ulong sha, uint spa, uint tpa)
+    private static byte[] ArpRequest(ulong ethDst, ulong sha, uint spa, uint tpa) => ArpFrame(ethDst, 0x0806, 1, sha, spa, 0, tpa);
+
+    /// <summary><c>compose_rarp</c>: a broadcast reverse request (op 3) with <paramref name="mac"/> as both hardware addresses, no IPs.</summary>
+    private static byte[] Rarp(ulong mac) => ArpFrame(0xffff_ffff_ffff, 0x8035, 3, mac, 0, mac, 0);
+
+    /// <summary>An Ethernet/IPv4 ARP or RARP frame from <paramref name="sha"/>.</summary>
+    private static byte[] ArpFrame(ulong ethDst, ushort ethType, ushort op, ulong sha, uint spa, ulong tha, uint tpa)
     {
-        var arp = Ethernet(ethDst, sha, 0x0806, 28);
+        var arp = Ethernet(ethDst, sha, ethType, 28);
         var a = arp.AsSpan(14);
         BinaryPrimitives.WriteUInt16BigEndian(a, 1);
         BinaryPrimitives.WriteUInt16BigEndian(a[2..], 0x0800);
         a[4] = 6;
         a[5] = 4;
-        BinaryPrimitives.WriteUInt16BigEndian(a[6..], 1);
+        BinaryPrimitives.WriteUInt16BigEndian(a[6..], op);
         HeaderCommit.WriteMac(a[8..], sha);
         BinaryPrimitives.WriteUInt32BigEndian(a[14..], spa);
+        HeaderCommit.WriteMac(a[18..], tha);
         BinaryPrimitives.WriteUInt32BigEndian(a[24..], tpa);
         return arp;
-    }
-
-    /// <summary><c>compose_rarp</c>: a broadcast reverse request (op 3) with <paramref name="mac"/> as both hardware addresses, no IPs.</summary>
-    private static byte[] Rarp(ulong mac)
-    {
-        var rarp = Ethernet(0xffff_ffff_ffff, mac, 0x8035, 28);
-        var a = rarp.AsSpan(14);
-        BinaryPrimitives.WriteUInt16BigEndian(a, 1);
-        BinaryPrimitives.WriteUInt16BigEndian(a[2..], 0x0800);
-        a[4] = 6;
-        a[5] = 4;
-        BinaryPrimitives.WriteUInt16BigEndian(a[6..], 3);
-        HeaderCommit.WriteMac(a[8..], mac);
-        HeaderCommit.WriteMac(a[18..], mac);
-        return rarp;
     }
 
     /// <summary><c>pinctrl_handle_nd_ns</c>: hold the IPv6 packet, and send a neighbor solicitation through the nested actions.</summary>
