@@ -1165,8 +1165,17 @@ public sealed class Simulator : IBridgeSink
 
         _putMacBindings.Clear();
         WriteFdb();
-        Rebuild();
 
+        // The held packets go out before br-int has the flows for what was just learnt: pinctrl's thread sends them
+        // as soon as the MAC_Binding row appears, ahead of ofctrl's flow updates (a packet held for a MAC that the
+        // same reply also taught the FDB is still flooded to the unknown ports, as the real run shows).
+        ReleaseHeld(learnt);
+        Rebuild();
+    }
+
+    /// <summary><c>run_buffered_binding</c>: the packets held for each learnt address, sent with its MAC.</summary>
+    private void ReleaseHeld(List<(ulong Dp, PortBinding Port, UInt128 Key, ulong Mac)> learnt)
+    {
         foreach (var (dp, pb, ip, mac) in learnt)
         {
             var id = (dp, (uint)pb.TunnelKey, ip);
