@@ -83,6 +83,27 @@ internal sealed partial class TopologyTraffic
         }
     }
 
+    /// <summary>
+    /// Whether a distributed NAT rule's external MAC is also the MAC of a VM on the router's gateway switch (the
+    /// address plans can meet), where the two give that switch flows with the same match and priority.
+    /// </summary>
+    public static bool DistributedNatMacIsAVmMac(TopologySpec spec)
+    {
+        var vms = new TopologyTraffic(spec, new Random(0))._vms;
+        foreach (string line in spec.Render().Split('\n'))
+        {
+            var words = line.Split(' ');
+            if (NatLine().Match(line) is { Success: true } nat && words.Length >= 7
+                && spec.Routers[int.Parse(nat.Groups[1].Value, CultureInfo.InvariantCulture)].Gateway is { } gateway
+                && vms.Any(v => v.Switch == gateway && v.Mac == words[6]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     [GeneratedRegex(@"^lr-nat-add lr(\d+) (\S+) (\S+) ")]
     private static partial Regex NatLine();
 

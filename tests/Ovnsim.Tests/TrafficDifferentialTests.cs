@@ -9,7 +9,10 @@ namespace Ovnsim.Tests;
 /// Open_vSwitch databases) must send exactly the frames the real run sent on every interface and leave the same
 /// conntrack entries, MAC bindings and FDB entries (<see cref="PacketGoldenTests.CompareSteps"/>), after the same
 /// gratuitous ARPs at start (<see cref="PacketGoldenTests.CompareAnnouncements"/>).
-/// OVNSIM_FUZZ_TRAFFIC sets how many topologies (default 4, run side by side: most of a run is waiting) and
+/// A step's frames on an interface are compared as a multiset (see <see cref="PacketGoldenTests.CompareSteps"/>), and
+/// topologies where a distributed floating IP's MAC is also a VM's are left out: both give a switch two flows with
+/// the same match and priority, and which one ovn-controller installs follows its lflow processing order, which
+/// ovnsim does not model. OVNSIM_FUZZ_TRAFFIC sets how many topologies (default 4, run side by side: most of a run is waiting) and
 /// OVNSIM_FUZZ_SEED the first seed (default: drawn, and printed on failure). A failing run's directory is kept.
 /// </summary>
 public sealed class TrafficDifferentialTests
@@ -30,7 +33,7 @@ public sealed class TrafficDifferentialTests
         {
             var spec = TopologySpec.Random(new Random(seed));
             var steps = TopologyTraffic.Generate(spec, new Random(seed), 10);
-            if (steps.Count >= 4)
+            if (steps.Count >= 4 && !TopologyTraffic.DistributedNatMacIsAVmMac(spec))
             {
                 cases.Add((seed, spec, steps));
             }
@@ -51,13 +54,14 @@ public sealed class TrafficDifferentialTests
     /// <summary>How a topology's run differs from ovnsim's, or null when they agree (the run's directory then goes).</summary>
     private static string? Compare(int seed, TopologySpec spec, List<TrafficStep> steps)
     {
-        // ovn-controller sends gratuitous ARPs on localnet switches for about 30 s after it starts; elsewhere none.
-        int garpWait = spec.Switches.Any(sw => sw.Localnet) ? 35 : 3;
+        // ovn-controller announces on localnet switches until about 31 s after it binds the ports (a margin for a busy
+        // machine: the steps must not meet the last round); elsewhere it announces nothing.
+        int garpWait = spec.Switches.Any(sw => sw.Localnet) ? 40 : 3;
         string dir = RealOvn.RunNorthd(spec.Render(), withController: true, packets: TopologyTraffic.Render(steps), garpWaitSeconds: garpWait);
         List<string> differences;
         try
         {
-            differences = [.. PacketGoldenTests.CompareAnnouncements(dir), .. PacketGoldenTests.CompareSteps(dir)];
+            differences = [.. PacketGoldenTests.CompareAnnouncements(dir), .. PacketGoldenTests.CompareSteps(dir, ordered: false)];
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or FormatException)
         {
