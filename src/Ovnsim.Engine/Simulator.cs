@@ -151,6 +151,9 @@ public sealed class Simulator : IBridgeSink
     private readonly Queue<(uint Ofport, byte[] Frame)> _fromProviders = new();
     private readonly List<uint> _entries = [];
 
+    /// <summary>Where a provider bridge sends a frame from br-int back into it (reused: Output does not re-enter).</summary>
+    private readonly List<uint> _back = [];
+
     /// <summary>The provider bridges (from the Open_vSwitch database's bridge mappings).</summary>
     public IReadOnlyList<ProviderBridge> ProviderBridges => _providers;
 
@@ -512,10 +515,10 @@ public sealed class Simulator : IBridgeSink
         if (_providerByPatch.TryGetValue(port, out var provider))
         {
             // Through the patch into the provider bridge; what comes back into br-int waits for this packet to finish.
-            var back = new List<uint>();
             var copy = frame.ToArray();
-            ThroughProvider(provider, provider.PatchPort(port), copy, back);
-            foreach (uint ofport in back)
+            _back.Clear();
+            ThroughProvider(provider, provider.PatchPort(port), copy, _back);
+            foreach (uint ofport in _back)
             {
                 _fromProviders.Enqueue((ofport, copy));
             }

@@ -211,7 +211,8 @@ internal sealed partial class TopologyTraffic
 
         var vm = Pick(_vms);
         var peers = _vms.Where(v => v.Switch == vm.Switch && v != vm).ToList();
-        var (mac, ip) = peers.Count > 0 && _rng.Next(4) > 0 ? (Pick(peers).Mac, Pick(peers).Ip) : ("0a:00:00:00:ee:ee", $"10.{vm.Switch}.0.98");
+        var peer = peers.Count > 0 && _rng.Next(4) > 0 ? Pick(peers) : null;
+        var (mac, ip) = peer is not null ? (peer.Mac, peer.Ip) : ("0a:00:00:00:ee:ee", $"10.{vm.Switch}.0.98");
         ushort id = NextId();
         Add("udp", vm.Interface, TestFrames.Udp(Mac(mac), Mac(vm.Mac), Ip(vm.Ip), Ip(ip), (ushort)(20000 + id), 7), $"UDP {vm.Ip} -> {ip} ({mac})");
     }
