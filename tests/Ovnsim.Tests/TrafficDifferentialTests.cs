@@ -13,7 +13,7 @@ namespace Ovnsim.Tests;
 /// topologies where a distributed floating IP's MAC is also a VM's are left out: both give a switch two flows with
 /// the same match and priority, and which one ovn-controller installs follows its lflow processing order, which
 /// ovnsim does not model. OVNSIM_FUZZ_TRAFFIC sets how many topologies (default 4, run side by side: most of a run is waiting) and
-/// OVNSIM_FUZZ_SEED the first seed (default: drawn, and printed on failure). A failing run's directory is kept.
+/// OVNSIM_FUZZ_SEED the first seed (default 1, so that CI runs the same topologies every time; set it to explore). A failing run's directory is kept.
 /// </summary>
 public sealed class TrafficDifferentialTests
 {
@@ -27,7 +27,7 @@ public sealed class TrafficDifferentialTests
 
         RealOvn.RequireInstalled(hypervisor: true);
         int count = int.TryParse(Environment.GetEnvironmentVariable("OVNSIM_FUZZ_TRAFFIC"), out int n) ? n : 4;
-        int first = int.TryParse(Environment.GetEnvironmentVariable("OVNSIM_FUZZ_SEED"), out int s) ? s : Random.Shared.Next(1_000_000);
+        int first = int.TryParse(Environment.GetEnvironmentVariable("OVNSIM_FUZZ_SEED"), out int s) ? s : 1;
         var cases = new List<(int Seed, TopologySpec Spec, List<TrafficStep> Steps)>();
         for (int seed = first; cases.Count < count; seed++)
         {
