@@ -203,20 +203,35 @@ public sealed class Conntrack
     public Connection? Execute(Packet packet, ref FlowKey key, in CtRequest request, ref FlowKey committed)
     {
         Expire();
+        var before = (CtState)(uint)key[KeyLayout.CtStateMark];
+        ushort beforeZone = (ushort)KeyFields.CtZone.Get64(key);
+        KeyFields.CtZone.Set64(ref key, request.Zone);
+        if (packet.CtCached is { } cached && cached.Zone == request.Zone && before == packet.CtCachedState
+            && beforeZone == request.Zone && cached.Node is not null)
+        {
+            return ExecuteCached(packet, ref key, request, cached, before, ref committed);
+        }
+
+        packet.CtCached = null;
         ushort dlType = (ushort)(key[KeyLayout.Types] >> KeyLayout.DlTypeShift);
         bool v6 = dlType == 0x86dd;
-        KeyFields.CtZone.Set64(ref key, request.Zone);
         if ((dlType != 0x0800 && !v6) || packet.L3 < 0 || ((key[KeyLayout.EthSrc] >> KeyLayout.FragShift) & FlowExtractor.FragLater) != 0)
         {
-            SetState(ref key, CtState.Tracked | CtState.Invalid, null, false);
+            SetInvalid(ref key);
             return null;
+        }
+
+        // process_one: the state a packet brings from the same zone stays (bits are added), another zone's is dropped.
+        if (beforeZone != request.Zone)
+        {
+            before = CtState.None;
         }
 
         byte proto = (byte)(key[KeyLayout.EthDst] >> KeyLayout.ProtoShift);
         var tuple = TupleOf(key, v6, proto, out byte icmpType, out bool icmpError);
         if (icmpError)
         {
-            return Related(packet, ref key, request, v6, ref committed);
+            return Related(packet, ref key, request, v6, before, ref committed);
         }
 
         if (proto is 1 or 58 && packet.L4 >= 0)
@@ -228,71 +243,158 @@ public sealed class Conntrack
 
         if (IsTransport(proto) && packet.L4 < 0)
         {
-            SetState(ref key, CtState.Tracked | CtState.Invalid, null, false);
+            SetInvalid(ref key);
             return null;
         }
 
-        CtState state;
-        Connection? conn = null;
-        bool reply = false;
-        if (_table.TryGetValue(new TableKey(request.Zone, v6, proto, tuple), out var found) && found.Conn.ExpiresAt < NowMs)
+        // initial_conn_lookup: a packet NATed by an earlier ct of this zone is found by its reversed tuple, and takes
+        // the other direction of what that finds.
+        const CtState natted = CtState.SrcNat | CtState.DstNat;
+        bool wasNatted = (before & natted) != 0;
+        var found = Find(request.Zone, v6, proto, wasNatted ? tuple.Reverse() : tuple);
+        Connection? conn = found.Conn;
+        bool reply = found.Reply != wasNatted;
+        if (conn is null && wasNatted && !request.Nat)
+        {
+            // check_orig_tuple: the original direction the earlier ct recorded.
+            conn = FindOriginal(request.Zone, v6, proto, key, tuple);
+            reply = false;
+        }
+
+        CtState state = before;
+        bool create = conn is null;
+        if (conn is not null)
+        {
+            switch (Update(conn, packet, key, reply))
+            {
+                case UpdateResult.Valid:
+                    state = (state & ~CtState.New) | CtState.Established | (reply ? CtState.Reply : 0);
+                    break;
+                case UpdateResult.ValidNew:
+                    state |= CtState.New;
+                    break;
+                case UpdateResult.Invalid:
+                    state = CtState.Invalid;
+                    break;
+                default:
+                    // A new SYN on a closed connection replaces it.
+                    Remove(conn);
+                    conn = null;
+                    create = true;
+                    break;
+            }
+
+            // handle_nat: a packet this zone has NATed already is not NATed again.
+            if (conn is not null && request.Nat && conn.NatKind is not null && (before & natted) == 0 && state != CtState.Invalid)
+            {
+                state = (state & ~natted) | Translate(packet, ref key, conn, reply, related: false, ref committed);
+            }
+        }
+
+        if (create && !_table.ContainsKey(new TableKey(request.Zone, v6, proto, tuple)))
+        {
+            // conn_not_found.
+            if (!ValidNew(proto, key, icmpType))
+            {
+                state = CtState.Invalid;
+            }
+            else
+            {
+                state = CtState.New;
+                if (request.Commit)
+                {
+                    if (_connections.Count >= Limit)
+                    {
+                        Expire(force: true);
+                    }
+
+                    if (_connections.Count >= Limit)
+                    {
+                        FullDrops++;
+                    }
+                    else
+                    {
+                        conn = Create(request, v6, proto, tuple, icmpType, packet, key);
+                        if (request.Nat && conn.NatKind is not null)
+                        {
+                            state |= Translate(packet, ref key, conn, reply: false, related: false, ref committed);
+                        }
+                    }
+                }
+            }
+        }
+
+        WriteState(ref key, state | CtState.Tracked, conn, v6 ? null : (proto, tuple, icmpType, (byte)(key[KeyLayout.Ports] >> 16)));
+        if (!request.Nat && conn is not null)
+        {
+            // set_cached_conn: the next ct of this zone (without force) reuses the connection without a lookup.
+            packet.CtCached = conn;
+            packet.CtCachedReply = reply;
+            packet.CtCachedState = (CtState)(uint)key[KeyLayout.CtStateMark];
+        }
+
+        return conn;
+    }
+
+    /// <summary>
+    /// <c>process_one_fast</c>: the packet's last ct found its connection in this zone without NAT, so this one takes
+    /// it as it is: the state stays, the mark and label are the connection's, a NAT not yet done is done.
+    /// </summary>
+    private static Connection ExecuteCached(Packet packet, ref FlowKey key, in CtRequest request, Connection conn, CtState state, ref FlowKey committed)
+    {
+        const CtState natted = CtState.SrcNat | CtState.DstNat;
+        if (request.Nat)
+        {
+            if (conn.NatKind is not null && (state & natted) == 0)
+            {
+                state |= Translate(packet, ref key, conn, packet.CtCachedReply, related: false, ref committed);
+            }
+
+            packet.CtCached = null;
+        }
+
+        key[KeyLayout.CtStateMark] = (uint)state | ((ulong)conn.Mark << 32);
+        key[KeyLayout.CtLabel] = (ulong)(conn.Label >> 64);
+        key[KeyLayout.CtLabel + 1] = (ulong)conn.Label;
+        return conn;
+    }
+
+    private (Connection? Conn, bool Reply) Find(ushort zone, bool v6, byte proto, CtTuple tuple)
+    {
+        if (!_table.TryGetValue(new TableKey(zone, v6, proto, tuple), out var found))
+        {
+            return default;
+        }
+
+        if (found.Conn.ExpiresAt < NowMs)
         {
             // Expired but not yet swept: as good as gone (conn_key_lookup skips it).
             Remove(found.Conn);
-            found = default;
+            return default;
         }
 
-        if (found.Conn is not null)
+        return found;
+    }
+
+    /// <summary>The connection whose original direction the key's ct_nw_*/ct_tp_* fields name (IPv4; ICMP by its identifier).</summary>
+    private Connection? FindOriginal(ushort zone, bool v6, byte proto, in FlowKey key, CtTuple own)
+    {
+        byte ctProto = (byte)(key[KeyLayout.CtProto] >> KeyLayout.ProtoShift);
+        if (v6 || ctProto == 0)
         {
-            (conn, reply) = found;
-            state = Update(conn, packet, key, reply);
-            if (state == CtState.New)
-            {
-                // A new SYN on a closed connection replaces it.
-                Remove(conn);
-                conn = null;
-            }
+            return null;
         }
-        else
+
+        ulong addrs = key[KeyLayout.CtAddrs], ports = key[KeyLayout.CtPorts];
+        var tuple = new CtTuple((uint)addrs, (uint)(addrs >> 32), (ushort)ports, (ushort)(ports >> 16));
+        if (ctProto is 1)
         {
-            state = CtState.New;
+            // The fields hold the type and code; the table keys ICMP by the packet's identifier.
+            tuple = tuple with { SrcPort = own.SrcPort, DstPort = own.DstPort };
         }
 
-        if (conn is null)
-        {
-            if (!ValidNew(proto, key, icmpType))
-            {
-                SetState(ref key, CtState.Tracked | CtState.Invalid, null, false);
-                return null;
-            }
-
-            if (request.Commit)
-            {
-                if (_connections.Count >= Limit)
-                {
-                    Expire(force: true);
-                }
-
-                if (_connections.Count >= Limit)
-                {
-                    FullDrops++;
-                }
-                else
-                {
-                    conn = Create(request, v6, proto, tuple, icmpType, packet, key);
-                }
-            }
-
-            state = CtState.New;
-        }
-
-        if (conn is not null && state != CtState.Invalid && request.Nat && conn.NatKind is not null)
-        {
-            state |= Translate(packet, ref key, conn, reply, related: false, ref committed);
-        }
-
-        SetState(ref key, state | CtState.Tracked | (reply ? CtState.Reply : 0), conn, conn is not null && state != CtState.Invalid);
-        return conn;
+        var found = Find(zone, v6, ctProto, tuple);
+        return found.Conn is { } c && !found.Reply && c.Protocol == proto ? c : null;
     }
 
     /// <summary>After a committing ct's exec: stores in the connection the mark and label the actions left in the key.</summary>
@@ -302,22 +404,31 @@ public sealed class Conntrack
         conn.Label = (conn.Label & ~labelMask) | (KeyFields.CtLabel.Get(key) & labelMask);
     }
 
-    private static void SetState(ref FlowKey key, CtState state, Connection? conn, bool tracked)
+    /// <summary>A packet conntrack could not take (not IP, a later fragment, a truncated header, no related connection).</summary>
+    private static void SetInvalid(ref FlowKey key) => WriteState(ref key, CtState.Tracked | CtState.Invalid, null, null);
+
+    /// <summary>
+    /// <c>write_ct_md</c>: the state, the connection's mark and label (else 0), and the original direction (ct_nw_*,
+    /// ct_tp_*; IPv4 only): the connection's, else the packet's own tuple (<paramref name="own"/>), else none. Every
+    /// packet through conntrack comes here: the ct words are written whole (see KeyLayout).
+    /// </summary>
+    private static void WriteState(ref FlowKey key, CtState state, Connection? conn, (byte Proto, CtTuple Tuple, byte IcmpType, byte IcmpCode)? own)
     {
-        // Every packet through conntrack comes here: the ct words are written whole (see KeyLayout).
         uint mark = conn?.Mark ?? 0;
         UInt128 label = conn?.Label ?? 0;
         key[KeyLayout.CtStateMark] = (uint)state | ((ulong)mark << 32);
         key[KeyLayout.CtLabel] = (ulong)(label >> 64);
         key[KeyLayout.CtLabel + 1] = (ulong)label;
-        bool original = tracked && conn is not null && !conn.IsIpv6;
         const ulong protoMask = 0xffUL << KeyLayout.ProtoShift, portsMask = 0xffff_ffff;
         ulong proto = 0, addrs = 0, ports = 0;
-        if (original)
+        if (conn is not null ? !conn.IsIpv6 : own is not null)
         {
-            proto = (ulong)conn!.Protocol << KeyLayout.ProtoShift;
-            addrs = (ulong)(uint)conn.Original.Src | ((ulong)(uint)conn.Original.Dst << 32);
-            ports = conn.Original.SrcPort | ((ulong)conn.Original.DstPort << 16);
+            var (p, t, type, code) = conn is not null ? (conn.Protocol, conn.Original, conn.IcmpType, (byte)0) : own!.Value;
+            proto = (ulong)p << KeyLayout.ProtoShift;
+            addrs = (ulong)(uint)t.Src | ((ulong)(uint)t.Dst << 32);
+
+            // ICMP's type and code stand in the ports.
+            ports = p is 1 ? type | ((ulong)code << 16) : t.SrcPort | ((ulong)t.DstPort << 16);
         }
 
         key[KeyLayout.CtProto] = (key[KeyLayout.CtProto] & ~protoMask) | proto;
@@ -488,22 +599,34 @@ public sealed class Conntrack
         }
     }
 
-    /// <summary>Updates a connection with a packet; returns the ct_state bits (New, Established or Invalid).</summary>
-    private CtState Update(Connection conn, Packet packet, in FlowKey key, bool reply)
+    /// <summary>What updating a connection with a packet found (<c>enum ct_update_res</c>).</summary>
+    private enum UpdateResult
     {
-        switch (conn.Protocol)
-        {
-            case 6:
-                return UpdateTcp(conn, packet, key, reply);
-            default:
-                if (reply)
-                {
-                    conn.SeenReply = true;
-                }
+        /// <summary>In the connection's window: +est.</summary>
+        Valid,
 
-                conn.ExpiresAt = NowMs + (conn.Protocol is 1 or 58 ? 30_000 : conn.SeenReply ? 30_000 : 60_000);
-                return conn.SeenReply || reply ? CtState.Established : CtState.New;
+        /// <summary>Still opening (a SYN again, or no reply yet): +new, the connection kept.</summary>
+        ValidNew,
+
+        /// <summary>A SYN on a closed connection: it is replaced by a new one.</summary>
+        New,
+
+        /// <summary>Out of window or bad flags: +inv.</summary>
+        Invalid,
+    }
+
+    /// <summary>Updates a connection with a packet (<c>conn_update</c>): TCP tracking, or the other protocols' first/reply states.</summary>
+    private UpdateResult Update(Connection conn, Packet packet, in FlowKey key, bool reply)
+    {
+        if (conn.Protocol == 6)
+        {
+            return UpdateTcp(conn, packet, key, reply);
         }
+
+        // other_conn_update and icmp_conn_update: first (and multiple) 60 s, once a reply is seen 30 s.
+        conn.SeenReply |= reply;
+        conn.ExpiresAt = NowMs + (conn.SeenReply ? 30_000 : 60_000);
+        return conn.SeenReply ? UpdateResult.Valid : UpdateResult.ValidNew;
     }
 
     private static void NewTcp(Connection conn, Packet packet)
@@ -591,7 +714,7 @@ public sealed class Conntrack
     private static bool SeqGeq(uint a, uint b) => (int)(a - b) >= 0;
 
     /// <summary><c>tcp_conn_update</c>.</summary>
-    private CtState UpdateTcp(Connection conn, Packet packet, in FlowKey key, bool reply)
+    private UpdateResult UpdateTcp(Connection conn, Packet packet, in FlowKey key, bool reply)
     {
         var tcp = packet.Data[packet.L4..packet.L3End];
         var src = conn.Peers[reply ? 1 : 0];
@@ -602,7 +725,7 @@ public sealed class Conntrack
         uint pLen = (uint)PayloadLength(packet);
         if (InvalidFlags(flags))
         {
-            return CtState.Invalid;
+            return UpdateResult.Invalid;
         }
 
         if ((flags & (Syn | Ack)) == Syn)
@@ -610,14 +733,14 @@ public sealed class Conntrack
             if (dst.State >= TcpState.FIN_WAIT_2 && src.State >= TcpState.FIN_WAIT_2)
             {
                 src.State = dst.State = TcpState.CLOSED;
-                return CtState.New;
+                return UpdateResult.New;
             }
 
             if (src.State <= TcpState.SYN_SENT)
             {
                 src.State = TcpState.SYN_SENT;
                 conn.ExpiresAt = NowMs + 30_000;
-                return CtState.New;
+                return UpdateResult.ValidNew;
             }
         }
 
@@ -747,7 +870,7 @@ public sealed class Conntrack
                 : src.State >= TcpState.CLOSING || dst.State >= TcpState.CLOSING ? 900_000
                 : 86_400_000;
             conn.ExpiresAt = NowMs + timeout;
-            return CtState.Established;
+            return UpdateResult.Valid;
         }
 
         if ((dst.State < TcpState.SYN_SENT || dst.State >= TcpState.FIN_WAIT_2 || src.State >= TcpState.FIN_WAIT_2)
@@ -765,10 +888,10 @@ public sealed class Conntrack
                 src.State = dst.State = TcpState.TIME_WAIT;
             }
 
-            return CtState.Established;
+            return UpdateResult.Valid;
         }
 
-        return CtState.Invalid;
+        return UpdateResult.Invalid;
     }
 
     /// <summary>A packet inside the window: the sender's window and sequence, and what the other end may send.</summary>
@@ -871,7 +994,7 @@ public sealed class Conntrack
     }
 
     /// <summary>An ICMP error: related to the connection its quoted header belongs to, translated back if NATed.</summary>
-    private Connection? Related(Packet packet, ref FlowKey key, in CtRequest request, bool v6, ref FlowKey committed)
+    private Connection? Related(Packet packet, ref FlowKey key, in CtRequest request, bool v6, CtState before, ref FlowKey committed)
     {
         var d = packet.Data;
         int inner = packet.L4 + 8;
@@ -908,17 +1031,18 @@ public sealed class Conntrack
 
         if (conn is null)
         {
-            SetState(ref key, CtState.Tracked | CtState.Invalid, null, false);
+            SetInvalid(ref key);
             return null;
         }
 
-        var state = CtState.Related | CtState.Tracked | (reply ? CtState.Reply : 0);
-        if (request.Nat && conn.NatKind is not null)
+        var state = before | CtState.Related | CtState.Tracked | (reply ? CtState.Reply : 0);
+        const CtState natted = CtState.SrcNat | CtState.DstNat;
+        if (request.Nat && conn.NatKind is not null && (before & natted) == 0)
         {
             state |= Translate(packet, ref key, conn, reply, related: true, ref committed);
         }
 
-        SetState(ref key, state, conn, true);
+        WriteState(ref key, state, conn, null);
         return conn;
     }
 

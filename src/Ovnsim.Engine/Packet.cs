@@ -33,6 +33,19 @@ public sealed class Packet
     /// <summary>The frame.</summary>
     public Span<byte> Data => _buffer.AsSpan(Start, Length);
 
+    /// <summary>
+    /// The connection the packet's last ct found, when that ct did no NAT (<c>md.conn</c>, set by
+    /// <c>set_cached_conn</c>): the next ct of its zone takes it without a lookup. Valid while the key's ct_state is
+    /// still <see cref="CtCachedState"/> (a ct_clear or another ct changes it).
+    /// </summary>
+    internal Connection? CtCached { get; set; }
+
+    /// <summary>Whether <see cref="CtCached"/> was found in its reply direction.</summary>
+    internal bool CtCachedReply { get; set; }
+
+    /// <summary>The ct_state the ct that cached <see cref="CtCached"/> wrote.</summary>
+    internal CtState CtCachedState { get; set; }
+
     /// <summary>Replaces the contents with <paramref name="frame"/>.</summary>
     public void Load(ReadOnlySpan<byte> frame)
     {
@@ -45,6 +58,7 @@ public sealed class Packet
         Length = frame.Length;
         frame.CopyTo(_buffer.AsSpan(Start));
         L2_5 = L3 = L4 = -1;
+        CtCached = null;
     }
 
     /// <summary>A copy of the frame.</summary>
@@ -58,6 +72,7 @@ public sealed class Packet
         L3 = other.L3;
         L4 = other.L4;
         L3End = other.L3End;
+        (CtCached, CtCachedReply, CtCachedState) = (other.CtCached, other.CtCachedReply, other.CtCachedState);
     }
 
     /// <summary>Inserts an 802.1Q/802.1ad tag after the Ethernet addresses (<c>eth_push_vlan</c>).</summary>
