@@ -21,7 +21,8 @@
 #
 # --controller also runs the hypervisor hv1 as ../shared/reference/README.md describes (needs Debian's ovn-host and
 # openvswitch-switch): an Open_vSwitch ovsdb-server, ovs-vswitchd on the userspace dummy datapath, br-int
-# (fail-mode=secure) and br-phys (physnet1), and a real ovn-controller, which registers hv1 itself. Every VIF switch
+# (fail-mode=secure) and br-phys (physnet1), and a real ovn-controller, started once the commands have built the
+# topology, which registers hv1 itself. Every VIF switch
 # port (type "") gets a dummy interface vif1, vif2, … in NB order with external-ids:iface-id. After
 # `ovn-nbctl --wait=hv sync` it also writes:
 #   conf.db              `ovsdb-client backup` of the hypervisor's Open_vSwitch database
@@ -73,7 +74,6 @@ ovn-sbctl --db="$sb" init
 ovn-northd --detach --no-chdir --pidfile="$tmp/northd.pid" --log-file="$tmp/northd.log" \
   --unixctl="$tmp/northd.ctl" --ovnnb-db="$nb" --ovnsb-db="$sb"
 n_chassis=0
-if $controller; then start_hypervisor; fi
 }
 
 start_hypervisor() {  # hv1: Open_vSwitch database, ovs-vswitchd (dummy datapath), br-int, br-phys, ovn-controller
@@ -131,6 +131,12 @@ golden() {  # COMMANDS OUTDIR
     {"op":"delete","table":"Encap","where":[]}]' >/dev/null
   ovn-nbctl --db="$nb" --timeout=30 --wait=sb sync
   run_commands "$cmds"
+  # The hypervisor starts once the topology is in place, so that ovn-controller sees it whole from its first
+  # iteration, as ovnsim models a chassis whose ovn-controller starts (or restarts) with the databases as they are.
+  # Started before, it saw the routers appear one by one: a NAT address it began announcing before a second
+  # router joined the switch was never written as that router's MAC binding (send_garp_locally runs once per
+  # announcement), an artefact of the order of the command file.
+  if $controller; then ovn-nbctl --db="$nb" --timeout=30 --wait=sb sync; start_hypervisor; fi
   local names
   names=$( { ovn-nbctl --db="$nb" --bare --columns=chassis_name list Gateway_Chassis
              ovn-nbctl --db="$nb" --bare --columns=options list Logical_Switch_Port |
