@@ -952,9 +952,9 @@ public sealed class Conntrack
         }
 
         HeaderCommit.Commit(packet, ref committed, key);
-        if (related && !conn.IsIpv6)
+        if (related)
         {
-            TranslateQuoted(packet, tuple, !source);
+            TranslateQuoted(packet, tuple, !source, conn.IsIpv6);
         }
 
         return source ? CtState.SrcNat : CtState.DstNat;
@@ -963,23 +963,20 @@ public sealed class Conntrack
     /// <summary>
     /// <c>nat_inner_packet</c>: the packet an ICMP error quotes goes the other way, so it takes the reversed tuple's
     /// ports and the other address (its source when <paramref name="source"/>), with the quoted headers' checksums
-    /// updated as <c>packet_set_*</c> update them; then the ICMP checksum is computed afresh.
+    /// updated as <c>packet_set_*</c> update them; then the ICMP checksum is computed afresh (ICMPv6's with the
+    /// outer addresses as they now are).
     /// </summary>
-    private static void TranslateQuoted(Packet packet, CtTuple tuple, bool source)
+    private static void TranslateQuoted(Packet packet, CtTuple tuple, bool source, bool v6)
     {
-        // Related errors are looked up for IPv4 only (see Related).
         var d = packet.Data;
-        int icmpAt = packet.L4, end = packet.L3End;
-        int innerAt = icmpAt + 8;
-        if (icmpAt < 0 || end - innerAt < 20)
+        if (packet.L4 < 0 || !Quoted(d[packet.L4..packet.L3End], v6, out _, out byte proto, out int l4At))
         {
             return;
         }
 
-        var inner = d[innerAt..end];
-        int ihl = (inner[0] & 0xf) * 4;
-        byte proto = inner[9];
-        var l4 = inner.Length > ihl ? inner[ihl..] : [];
+        var icmp = d[packet.L4..packet.L3End];
+        var inner = icmp[8..];
+        var l4 = inner[l4At..];
         var rev = tuple.Reverse();
         if (proto is 6 or 17 && l4.Length >= 4)
         {
@@ -987,45 +984,87 @@ public sealed class Conntrack
             HeaderCommit.SetPorts(l4, rev.DstPort, rev.SrcPort, proto == 17);
         }
 
-        HeaderCommit.SetIpv4Address(inner, source ? 12 : 16, proto, l4, (uint)(source ? rev.Dst : rev.Src));
-        var icmp = d[icmpAt..end];
         BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], 0);
-        BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], HeaderCommit.InternetChecksum(icmp));
+        if (v6)
+        {
+            int csumAt = proto switch { 6 => 16, 17 => 6, 58 => 2, _ => -1 };
+            HeaderCommit.SetIpv6Address(inner, source ? 8 : 24, source ? rev.Dst : rev.Src, l4, l4.Length >= csumAt + 2 ? csumAt : -1, proto == 17);
+            BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], HeaderCommit.UpperLayerChecksum6(d[packet.L3..], icmp, 58));
+        }
+        else
+        {
+            HeaderCommit.SetIpv4Address(inner, source ? 12 : 16, proto, l4, (uint)(source ? rev.Dst : rev.Src));
+            BinaryPrimitives.WriteUInt16BigEndian(icmp[2..], HeaderCommit.InternetChecksum(icmp));
+        }
+    }
+
+    /// <summary>
+    /// The IP packet an ICMP or ICMPv6 error quotes (<paramref name="error"/> is the ICMP message), as
+    /// <c>extract_l3_ipv4</c>/<c>extract_l3_ipv6</c> take it: its header, its transport protocol past IPv6's hop-by-hop,
+    /// routing and destination options headers, and where that transport header starts, with at least its ports.
+    /// </summary>
+    private static bool Quoted(Span<byte> error, bool v6, out Span<byte> ip, out byte proto, out int l4At)
+    {
+        ip = error.Length > 8 ? error[8..] : [];
+        proto = 0;
+        l4At = 0;
+        if (!v6)
+        {
+            if (ip.Length < 28)
+            {
+                return false;
+            }
+
+            l4At = (ip[0] & 0xf) * 4;
+            proto = ip[9];
+            return l4At >= 20 && ip.Length >= l4At + 4;
+        }
+
+        if (ip.Length < 44 || ip[0] >> 4 != 6)
+        {
+            return false;
+        }
+
+        proto = ip[6];
+        l4At = 40;
+        while (proto is 0 or 43 or 60 && ip.Length >= l4At + 8)
+        {
+            proto = ip[l4At];
+            l4At += (ip[l4At + 1] + 1) * 8;
+        }
+
+        return proto is not (0 or 43 or 60) && ip.Length >= l4At + 4;
     }
 
     /// <summary>An ICMP error: related to the connection its quoted header belongs to, translated back if NATed.</summary>
     private Connection? Related(Packet packet, ref FlowKey key, in CtRequest request, bool v6, CtState before, ref FlowKey committed)
     {
-        var d = packet.Data;
-        int inner = packet.L4 + 8;
         Connection? conn = null;
         bool reply = false;
-        if (!v6 && packet.L4 >= 0 && packet.L3End - inner >= 28)
+        var error = packet.L4 >= 0 ? packet.Data[packet.L4..packet.L3End] : [];
+        if (Quoted(error, v6, out var ip, out byte proto, out int l4At))
         {
-            var ip = d[inner..packet.L3End];
-            int ihl = (ip[0] & 0xf) * 4;
-            byte proto = ip[9];
-            if (ihl >= 20 && ip.Length >= ihl + 4)
+            // ICMP queries are keyed by their identifier (as Execute keys them), the others by their ports.
+            var l4 = ip[l4At..];
+            ushort sp = 0, dp = 0;
+            if (proto is 6 or 17 or 132)
             {
-                // ICMP queries are keyed by their identifier (as Execute keys them), the others by their ports.
-                ushort sp = 0, dp = 0;
-                if (proto is 6 or 17 or 132)
-                {
-                    sp = BinaryPrimitives.ReadUInt16BigEndian(ip[ihl..]);
-                    dp = BinaryPrimitives.ReadUInt16BigEndian(ip[(ihl + 2)..]);
-                }
-                else if (proto == 1 && ip.Length >= ihl + 8)
-                {
-                    sp = dp = BinaryPrimitives.ReadUInt16BigEndian(ip[(ihl + 4)..]);
-                }
+                sp = BinaryPrimitives.ReadUInt16BigEndian(l4);
+                dp = BinaryPrimitives.ReadUInt16BigEndian(l4[2..]);
+            }
+            else if (proto is 1 or 58 && l4.Length >= 8)
+            {
+                sp = dp = BinaryPrimitives.ReadUInt16BigEndian(l4[4..]);
+            }
 
-                // The quoted packet went the other way from the error: its tuple reversed is the error's own
-                // (conn_key_extract reverses the inner key), as the connection holds it in one direction or the other.
-                var quoted = new CtTuple(BinaryPrimitives.ReadUInt32BigEndian(ip[12..]), BinaryPrimitives.ReadUInt32BigEndian(ip[16..]), sp, dp);
-                if (_table.TryGetValue(new TableKey(request.Zone, false, proto, quoted.Reverse()), out var f))
-                {
-                    (conn, reply) = f;
-                }
+            // The quoted packet went the other way from the error: its tuple reversed is the error's own
+            // (conn_key_extract reverses the inner key), as the connection holds it in one direction or the other.
+            var quoted = v6
+                ? new CtTuple(BinaryPrimitives.ReadUInt128BigEndian(ip[8..]), BinaryPrimitives.ReadUInt128BigEndian(ip[24..]), sp, dp)
+                : new CtTuple(BinaryPrimitives.ReadUInt32BigEndian(ip[12..]), BinaryPrimitives.ReadUInt32BigEndian(ip[16..]), sp, dp);
+            if (_table.TryGetValue(new TableKey(request.Zone, v6, proto, quoted.Reverse()), out var f))
+            {
+                (conn, reply) = f;
             }
         }
 

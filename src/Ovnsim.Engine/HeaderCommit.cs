@@ -275,7 +275,7 @@ public static class HeaderCommit
         }
     }
 
-    private static void SetIpv6Address(Span<byte> ip, int at, UInt128 value, Span<byte> l4, int csumAt, bool udp)
+    internal static void SetIpv6Address(Span<byte> ip, int at, UInt128 value, Span<byte> l4, int csumAt, bool udp)
     {
         if (BinaryPrimitives.ReadUInt128BigEndian(ip[at..]) == value)
         {
@@ -392,6 +392,21 @@ public static class HeaderCommit
         }
 
         return ~crc;
+    }
+
+    /// <summary>
+    /// The checksum of an IPv6 upper-layer message <paramref name="l4"/> (its checksum field zero) under the pseudo
+    /// header of <paramref name="ip"/>'s addresses, its length and <paramref name="nextHeader"/>, as a big-endian value.
+    /// </summary>
+    public static ushort UpperLayerChecksum6(ReadOnlySpan<byte> ip, ReadOnlySpan<byte> l4, byte nextHeader)
+    {
+        uint sum = (uint)l4.Length + nextHeader;
+        for (int i = 8; i < 40; i += 2)
+        {
+            sum += BinaryPrimitives.ReadUInt16BigEndian(ip[i..]);
+        }
+
+        return InternetChecksum(l4, sum);
     }
 
     /// <summary>The Internet checksum of <paramref name="data"/> (for building packets), as a big-endian value.</summary>

@@ -1030,18 +1030,8 @@ public sealed class Simulator : IBridgeSink
     }
 
 
-    private static ushort Icmp6Checksum(ReadOnlySpan<byte> ip)
-    {
-        int len = BinaryPrimitives.ReadUInt16BigEndian(ip[4..]);
-        uint sum = 0;
-        for (int i = 8; i < 40; i += 2)
-        {
-            sum += BinaryPrimitives.ReadUInt16BigEndian(ip[i..]);
-        }
-
-        sum += (uint)len + 58;
-        return HeaderCommit.InternetChecksum(ip.Slice(40, len), sum);
-    }
+    private static ushort Icmp6Checksum(ReadOnlySpan<byte> ip) =>
+        HeaderCommit.UpperLayerChecksum6(ip, ip.Slice(40, BinaryPrimitives.ReadUInt16BigEndian(ip[4..])), 58);
 
     /// <summary>
     /// <c>set_actions_and_enqueue_msg</c>: a packet-out of <paramref name="packet"/> (VLAN-tagged like the packet-in

@@ -330,4 +330,59 @@ public sealed class EngineProperties
             && q2 == (backend, client, bport, cport, true);
         return back && forward && ct.Connections.Count == 1;
     }
+
+    /// <summary>
+    /// The same for IPv6: ICMPv6 errors related to a DNAT connection are found by their quoted tuple and translated
+    /// as <c>nat_packet</c> and <c>nat_inner_packet</c> translate them, the quoted TCP checksum updated and the
+    /// ICMPv6 checksum computed under the new outer addresses.
+    /// </summary>
+    [Property(MaxTest = 200)]
+    public bool Icmpv6_errors_related_to_a_dnat_connection_are_translated_both_ways(
+        ulong client, ulong vip, ulong backend, ushort cport, ushort vport, ushort bport)
+    {
+        if (cport == 0 || vport == 0 || bport == 0 || backend == 0 || client == 0 || vip == 0
+            || client == vip || client == backend || vip == backend)
+        {
+            return true;
+        }
+
+        UInt128 prefix = (UInt128)0xfd00_0000_0000_0001UL << 64;
+        UInt128 c = prefix | client, v = prefix | vip, b = prefix | backend;
+        var ct = new Conntrack();
+        var syn = Run(ct, TestFrames.Tcp6(NoMac, NoMac, c, v, cport, vport, 0x02, 1000, 0), new CtRequest(7, true, true, "dst", b, bport, 0));
+        var nat = new CtRequest(7, false, true, null, 0, 0, 0);
+
+        // The backend cannot deliver what it was sent (client -> backend after DNAT).
+        var fromBackend = Run(ct, Icmp6Error(b, c, syn), nat);
+        var q1 = Quoted6(fromBackend);
+        bool back = Address6(fromBackend, 22) == v && Address6(fromBackend, 38) == c && q1 == (c, v, cport, vport, true);
+
+        // The client cannot deliver a reply it got (VIP -> client after un-DNAT).
+        var reply = TestFrames.Tcp6(NoMac, NoMac, v, c, vport, cport, 0x12, 5000, 1001);
+        var fromClient = Run(ct, Icmp6Error(c, v, reply), nat);
+        var q2 = Quoted6(fromClient);
+        bool forward = Address6(fromClient, 22) == c && Address6(fromClient, 38) == b && q2 == (b, c, bport, cport, true);
+        return back && forward && ct.Connections.Count == 1;
+    }
+
+    private static UInt128 Address6(byte[] f, int at) => BinaryPrimitives.ReadUInt128BigEndian(f.AsSpan(at));
+
+    /// <summary>An ICMPv6 destination-unreachable from <paramref name="src"/> to <paramref name="dst"/> quoting <paramref name="quoted"/>'s IPv6 packet.</summary>
+    private static byte[] Icmp6Error(UInt128 src, UInt128 dst, byte[] quoted)
+    {
+        var icmp = new byte[8 + quoted.Length - 14];
+        icmp[0] = 1;
+        icmp[1] = 4;
+        quoted.AsSpan(14).CopyTo(icmp.AsSpan(8));
+        return TestFrames.Ipv6(NoMac, NoMac, src, dst, 58, icmp, 2);
+    }
+
+    /// <summary>The quoted packet's addresses and ports, and whether the ICMPv6 and quoted TCP checksums hold.</summary>
+    private static (UInt128 Src, UInt128 Dst, ushort Sport, ushort Dport, bool Valid) Quoted6(byte[] error)
+    {
+        var inner = error.AsSpan(62);
+        bool valid = TestFrames.Checksums6Valid(error) && HeaderCommit.UpperLayerChecksum6(inner, inner[40..], 6) == 0;
+        return (BinaryPrimitives.ReadUInt128BigEndian(inner[8..]), BinaryPrimitives.ReadUInt128BigEndian(inner[24..]),
+            BinaryPrimitives.ReadUInt16BigEndian(inner[40..]), BinaryPrimitives.ReadUInt16BigEndian(inner[42..]), valid);
+    }
 }

@@ -49,6 +49,41 @@ internal static class TestFrames
         return sum;
     }
 
+    /// <summary>An IPv6 frame carrying <paramref name="l4"/> as next header <paramref name="nextHeader"/>, whose checksum (at <paramref name="checksumAt"/>, or none when negative) is filled in.</summary>
+    public static byte[] Ipv6(byte[] dstMac, byte[] srcMac, UInt128 src, UInt128 dst, byte nextHeader, byte[] l4, int checksumAt, byte hopLimit = 64)
+    {
+        var f = new byte[14 + 40 + l4.Length];
+        dstMac.CopyTo(f, 0);
+        srcMac.CopyTo(f, 6);
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(12), 0x86dd);
+        var ip = f.AsSpan(14);
+        ip[0] = 0x60;
+        BinaryPrimitives.WriteUInt16BigEndian(ip[4..], (ushort)l4.Length);
+        ip[6] = nextHeader;
+        ip[7] = hopLimit;
+        BinaryPrimitives.WriteUInt128BigEndian(ip[8..], src);
+        BinaryPrimitives.WriteUInt128BigEndian(ip[24..], dst);
+        l4.CopyTo(f, 54);
+        if (checksumAt >= 0)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(54 + checksumAt), HeaderCommit.UpperLayerChecksum6(ip, f.AsSpan(54), nextHeader));
+        }
+
+        return f;
+    }
+
+    /// <summary>A TCP segment over IPv6, without payload or options.</summary>
+    public static byte[] Tcp6(byte[] dstMac, byte[] srcMac, UInt128 src, UInt128 dst, ushort sport, ushort dport, byte flags, uint seq, uint ack)
+    {
+        var tcp = Tcp(dstMac, srcMac, 0, 0, sport, dport, flags, seq, ack).AsSpan(34).ToArray();
+        tcp[16] = tcp[17] = 0;
+        return Ipv6(dstMac, srcMac, src, dst, 6, tcp, 16);
+    }
+
+    /// <summary>Whether an IPv6 frame's TCP, UDP or ICMPv6 checksum (no extension headers) is right.</summary>
+    public static bool Checksums6Valid(ReadOnlySpan<byte> f) =>
+        f[20] is not (6 or 17 or 58) || HeaderCommit.UpperLayerChecksum6(f[14..], f[54..], f[20]) == 0;
+
     /// <summary>A TCP segment without payload or options.</summary>
     public static byte[] Tcp(byte[] dstMac, byte[] srcMac, uint src, uint dst, ushort sport, ushort dport, byte flags, uint seq, uint ack, byte ttl = 64, ushort id = 1)
     {
