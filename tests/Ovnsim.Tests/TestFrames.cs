@@ -80,6 +80,61 @@ internal static class TestFrames
         return Ipv6(dstMac, srcMac, src, dst, 6, tcp, 16);
     }
 
+    /// <summary>An ICMPv6 echo request.</summary>
+    public static byte[] Icmp6Echo(byte[] dstMac, byte[] srcMac, UInt128 src, UInt128 dst, ushort ident, ushort seq, byte hopLimit = 64)
+    {
+        var icmp = new byte[16];
+        icmp[0] = 128;
+        BinaryPrimitives.WriteUInt16BigEndian(icmp.AsSpan(4), ident);
+        BinaryPrimitives.WriteUInt16BigEndian(icmp.AsSpan(6), seq);
+        return Ipv6(dstMac, srcMac, src, dst, 58, icmp, 2, hopLimit);
+    }
+
+    /// <summary>A UDP datagram over IPv6 with a 4-byte payload.</summary>
+    public static byte[] Udp6(byte[] dstMac, byte[] srcMac, UInt128 src, UInt128 dst, ushort sport, ushort dport, byte hopLimit = 64)
+    {
+        var udp = new byte[12];
+        BinaryPrimitives.WriteUInt16BigEndian(udp, sport);
+        BinaryPrimitives.WriteUInt16BigEndian(udp.AsSpan(2), dport);
+        BinaryPrimitives.WriteUInt16BigEndian(udp.AsSpan(4), 12);
+        udp[8] = 0xde;
+        udp[9] = 0xad;
+        return Ipv6(dstMac, srcMac, src, dst, 17, udp, 6, hopLimit);
+    }
+
+    /// <summary>
+    /// A neighbour solicitation for <paramref name="target"/> from <paramref name="src"/> with a source link-layer
+    /// address option, to the target's solicited-node multicast address (hop limit 255).
+    /// </summary>
+    public static byte[] NdSolicit(byte[] srcMac, UInt128 src, UInt128 target)
+    {
+        UInt128 group = ((UInt128)0xff02_0000_0000_0000UL << 64) | 0x0000_0001_ff00_0000UL | (target & 0xff_ffff);
+        var dstMac = new byte[] { 0x33, 0x33, 0xff, (byte)(target >> 16), (byte)(target >> 8), (byte)target };
+        var ns = new byte[32];
+        ns[0] = 135;
+        BinaryPrimitives.WriteUInt128BigEndian(ns.AsSpan(8), target);
+        ns[24] = 1;
+        ns[25] = 1;
+        srcMac.CopyTo(ns, 26);
+        return Ipv6(dstMac, srcMac, src, group, 58, ns, 2, 255);
+    }
+
+    /// <summary>A solicited neighbour advertisement: <paramref name="src"/> is at <paramref name="srcMac"/> (target link-layer address option, override set).</summary>
+    public static byte[] NdAdvert(byte[] dstMac, byte[] srcMac, UInt128 src, UInt128 dst)
+    {
+        var na = new byte[32];
+        na[0] = 136;
+        na[4] = 0x60;
+        BinaryPrimitives.WriteUInt128BigEndian(na.AsSpan(8), src);
+        na[24] = 2;
+        na[25] = 1;
+        srcMac.CopyTo(na, 26);
+        return Ipv6(dstMac, srcMac, src, dst, 58, na, 2, 255);
+    }
+
+    /// <summary>An IPv6 address.</summary>
+    public static UInt128 Ip6(string text) => BinaryPrimitives.ReadUInt128BigEndian(System.Net.IPAddress.Parse(text).GetAddressBytes());
+
     /// <summary>Whether an IPv6 frame's TCP, UDP or ICMPv6 checksum (no extension headers) is right.</summary>
     public static bool Checksums6Valid(ReadOnlySpan<byte> f) =>
         f[20] is not (6 or 17 or 58) || HeaderCommit.UpperLayerChecksum6(f[14..], f[54..], f[20]) == 0;

@@ -11,7 +11,8 @@ internal sealed record TrafficStep(string Name, string Interface, byte[] Frame, 
 /// Random traffic for a <see cref="TopologySpec"/>, as a packets.tsv for tools/northd-golden.sh --controller: frames
 /// that the topology's address plan makes meaningful (ARP and pings for router ports, switching and routing between
 /// VMs with the next hop resolved afterwards, load balancer VIPs, TTL expiry, SNAT to the outside, and from the
-/// uplink: ARP, pings and connections to floating IPs, VIPs and gateway ports). Interfaces are named as the script
+/// uplink: ARP, pings and connections to floating IPs, VIPs and gateway ports; in dual-stack topologies also IPv6:
+/// neighbour solicitations and advertisements, pings, routed SYNs, hop limit 1, and from the uplink). Interfaces are named as the script
 /// names them: vif1, vif2, … for the VIF ports in name order, provnet for the uplink of every localnet port.
 /// </summary>
 internal sealed partial class TopologyTraffic
@@ -81,6 +82,21 @@ internal sealed partial class TopologyTraffic
                 _defaultRoutes.Add(int.Parse(route.Groups[1].Value, CultureInfo.InvariantCulture));
             }
         }
+    }
+
+    /// <summary>
+    /// Logical flows northd gives one stage of one datapath with the same priority and match but other actions (as
+    /// ovnsim's northd compiles the topology, which matches real northd's): ovn-controller installs one of them, the
+    /// one its desired-flow table meets first, which follows the order of its SB rows and flow hashes and is not
+    /// modelled. Two routers with one VIP on a switch do it (ls_in_l2_lkup's ARP for the VIP goes to either router).
+    /// </summary>
+    public static IEnumerable<string> FlowsOfOneMatch(TopologySpec spec)
+    {
+        var nb = Ovnsim.Ovsdb.Nbctl.NbctlScript.Run(spec.Render(), "topology.nbctl");
+        return Ovnsim.Northd.NorthdCompiler.Compile(nb).Listing()
+            .GroupBy(f => (f.Datapath, f.Pipeline, f.Table, f.Priority, f.Match))
+            .Where(g => g.Select(f => f.Actions).Distinct(StringComparer.Ordinal).Count() > 1)
+            .Select(g => $"table={g.Key.Table} priority={g.Key.Priority} match=({g.Key.Match})");
     }
 
     /// <summary>
@@ -156,6 +172,14 @@ internal sealed partial class TopologyTraffic
 
     private void OneStep()
     {
+        // Dual-stack topologies get IPv6 traffic a third of the time (the draw is made only for them, so that the
+        // IPv4-only topologies of a seed keep their traffic).
+        if (_spec.DualStack && _rng.Next(3) == 0)
+        {
+            OneStep6();
+            return;
+        }
+
         switch (_rng.Next(12))
         {
             case 0 or 1:
@@ -368,6 +392,151 @@ internal sealed partial class TopologyTraffic
         }
 
         Add("uplink", "provnet", tag is { } t ? Tagged(frame, (ushort)t) : frame, what + (tag is { } v ? $" (VLAN {v})" : ""));
+    }
+
+    private static UInt128 Ip6(string text) => TestFrames.Ip6(text);
+
+    private static string Vm6(Host vm) => $"fd00:{vm.Switch}::{0x10 + vm.Port:x}";
+
+    private static string RouterIp6(int r, int k) => $"fd00:{k}::{r + 1:x}";
+
+    private void OneStep6()
+    {
+        switch (_rng.Next(7))
+        {
+            case 0:
+                SolicitRouter6();
+                break;
+            case 1:
+                PingRouter6();
+                break;
+            case 2 or 3:
+                RoutedBetweenVms6();
+                break;
+            case 4:
+                HopLimitExpires6();
+                break;
+            default:
+                FromTheUplink6();
+                break;
+        }
+    }
+
+    /// <summary>A VM solicits its router port's MAC (or, without one, a neighbour's).</summary>
+    private void SolicitRouter6()
+    {
+        if (_vms.Count == 0)
+        {
+            return;
+        }
+
+        var vm = Pick(_vms);
+        var ports = _routerPorts.Where(p => p.Switch == vm.Switch).ToList();
+        string target = ports.Count > 0 ? RouterIp6(Pick(ports).Router, vm.Switch)
+            : _vms.Where(v => v.Switch == vm.Switch && v != vm).Select(Vm6).FirstOrDefault() ?? $"fd00:{vm.Switch}::99";
+        Add("ns", vm.Interface, TestFrames.NdSolicit(Mac(vm.Mac), Ip6(Vm6(vm)), Ip6(target)), $"NS who-has {target} tell {Vm6(vm)}");
+    }
+
+    /// <summary>A VM pings one of its router's ports over IPv6.</summary>
+    private void PingRouter6()
+    {
+        var choices = _vms.SelectMany(vm => _routerPorts.Where(p => p.Switch == vm.Switch)
+            .SelectMany(p => _routerPorts.Where(q => q.Router == p.Router).Select(q => (vm, p, q)))).ToList();
+        if (choices.Count == 0)
+        {
+            return;
+        }
+
+        var (host, via, to) = Pick(choices);
+        ushort id = NextId();
+        string dst = RouterIp6(to.Router, to.Switch);
+        Add("ping6-router", host.Interface, TestFrames.Icmp6Echo(Mac(RouterMac(via.Router, via.Switch)), Mac(host.Mac), Ip6(Vm6(host)), Ip6(dst), id, 1),
+            $"{Vm6(host)} pings {dst}");
+    }
+
+    /// <summary>A TCP SYN routed over IPv6 to a VM on another of the router's switches, often with the destination's NA and SYN-ACK after.</summary>
+    private void RoutedBetweenVms6()
+    {
+        var choices = (from a in _vms
+                       from via in _routerPorts
+                       where via.Switch == a.Switch
+                       from b in _vms
+                       where b.Switch != a.Switch && _routerPorts.Contains((via.Router, b.Switch))
+                       select (a, via.Router, b)).ToList();
+        if (choices.Count == 0)
+        {
+            return;
+        }
+
+        var (src, r, dst) = Pick(choices);
+        ushort id = NextId();
+        ushort sport = (ushort)(30000 + id);
+        Add("tcp6-routed", src.Interface, TestFrames.Tcp6(Mac(RouterMac(r, src.Switch)), Mac(src.Mac), Ip6(Vm6(src)), Ip6(Vm6(dst)), sport, 80, 0x02, 1000, 0),
+            $"SYN {Vm6(src)} -> {Vm6(dst)} through lr{r}");
+        if (_rng.Next(3) > 0)
+        {
+            string routerMac = RouterMac(r, dst.Switch), routerIp = RouterIp6(r, dst.Switch);
+            Add("na", dst.Interface, TestFrames.NdAdvert(Mac(routerMac), Mac(dst.Mac), Ip6(Vm6(dst)), Ip6(routerIp)),
+                $"NA {Vm6(dst)} is-at {dst.Mac}");
+            Add("tcp6-reply", dst.Interface, TestFrames.Tcp6(Mac(routerMac), Mac(dst.Mac), Ip6(Vm6(dst)), Ip6(Vm6(src)), 80, sport, 0x12, 5000, 1001),
+                $"SYN-ACK {Vm6(dst)} -> {Vm6(src)}");
+        }
+    }
+
+    /// <summary>A UDP datagram with hop limit 1 sent through a router.</summary>
+    private void HopLimitExpires6()
+    {
+        var choices = _vms.SelectMany(vm => _routerPorts.Where(p => p.Switch == vm.Switch).Select(p => (vm, p.Router))).ToList();
+        if (choices.Count == 0)
+        {
+            return;
+        }
+
+        var (vm, r) = Pick(choices);
+        ushort id = NextId();
+        Add("hop1", vm.Interface, TestFrames.Udp6(Mac(RouterMac(r, vm.Switch)), Mac(vm.Mac), Ip6(Vm6(vm)), Ip6("fd00:9::9"), (ushort)(50000 + id), 33434, hopLimit: 1),
+            $"UDP with hop limit 1 from {Vm6(vm)} through lr{r}");
+    }
+
+    /// <summary>From a host on the uplink over IPv6: an NS for a router port or VM, or a ping or SYN to one.</summary>
+    private void FromTheUplink6()
+    {
+        if (_localnets.Count == 0)
+        {
+            return;
+        }
+
+        int k = Pick(_localnets);
+        string mac = $"52:54:00:00:{k + 1:x2}:fe", ip = $"fd00:{k}::fa";
+        var targets = _routerPorts.Where(p => p.Switch == k).Select(p => (Ip: RouterIp6(p.Router, k), Mac: RouterMac(p.Router, k)))
+            .Concat(_vms.Where(v => v.Switch == k).Select(v => (Ip: Vm6(v), v.Mac))).ToList();
+        if (targets.Count == 0)
+        {
+            return;
+        }
+
+        var (target, targetMac) = Pick(targets);
+        int? tag = _spec.Switches[k].LocalnetTag;
+        ushort id = NextId();
+        byte[] frame;
+        string what;
+        switch (_rng.Next(3))
+        {
+            case 0:
+                frame = TestFrames.NdSolicit(Mac(mac), Ip6(ip), Ip6(target));
+                what = $"NS who-has {target} tell {ip}";
+                break;
+            case 1:
+                frame = TestFrames.Icmp6Echo(Mac(targetMac), Mac(mac), Ip6(ip), Ip6(target), id, 1);
+                what = $"{ip} pings {target}";
+                break;
+            default:
+                frame = TestFrames.Tcp6(Mac(targetMac), Mac(mac), Ip6(ip), Ip6(target), (ushort)(45000 + id), 80, 0x02, 3000, 0);
+                what = $"SYN {ip} -> [{target}]:80";
+                break;
+        }
+
+        Add("uplink6", "provnet", tag is { } t ? Tagged(frame, (ushort)t) : frame, what + (tag is { } v ? $" (VLAN {v})" : ""));
     }
 
     /// <summary>The frame with an 802.1Q tag inserted after the MACs.</summary>

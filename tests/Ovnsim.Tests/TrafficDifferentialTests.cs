@@ -10,9 +10,10 @@ namespace Ovnsim.Tests;
 /// conntrack entries, MAC bindings and FDB entries (<see cref="PacketGoldenTests.CompareSteps"/>), after the same
 /// gratuitous ARPs at start (<see cref="PacketGoldenTests.CompareAnnouncements"/>).
 /// A step's frames on an interface are compared as a multiset (see <see cref="PacketGoldenTests.CompareSteps"/>), and
-/// topologies where a distributed floating IP's MAC is also a VM's are left out: both give a switch two flows with
-/// the same match and priority, and which one ovn-controller installs follows its lflow processing order, which
-/// ovnsim does not model. OVNSIM_FUZZ_TRAFFIC sets how many topologies (default 4, run side by side: most of a run is waiting) and
+/// topologies where northd gives a stage two flows with the same match and priority but other actions are left out
+/// (<see cref="TopologyTraffic.FlowsOfOneMatch"/>; a distributed floating IP whose MAC is also a VM's does it too):
+/// which one ovn-controller installs follows its lflow processing order, which ovnsim does not model (about 6% of
+/// the generated topologies). OVNSIM_FUZZ_TRAFFIC sets how many topologies (default 4, run side by side: most of a run is waiting) and
 /// OVNSIM_FUZZ_SEED the first seed (default 1, so that CI runs the same topologies every time; set it to explore). A failing run's directory is kept.
 /// </summary>
 public sealed class TrafficDifferentialTests
@@ -33,7 +34,7 @@ public sealed class TrafficDifferentialTests
         {
             var spec = TopologySpec.Random(new Random(seed));
             var steps = TopologyTraffic.Generate(spec, new Random(seed), 10);
-            if (steps.Count >= 4 && !TopologyTraffic.DistributedNatMacIsAVmMac(spec))
+            if (steps.Count >= 4 && !TopologyTraffic.DistributedNatMacIsAVmMac(spec) && !TopologyTraffic.FlowsOfOneMatch(spec).Any())
             {
                 cases.Add((seed, spec, steps));
             }
