@@ -529,10 +529,14 @@ public sealed partial class Bridge
 
     private static UInt128 Bits(int n) => n >= 128 ? UInt128.MaxValue : (UInt128.One << n) - 1;
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<OvsField, KeyField> FieldMap =
-        new(ReferenceEqualityComparer.Instance);
+    /// <summary>The key field of each OVS field, by <see cref="OvsField.Id"/> (filled in as actions first name them).</summary>
+    private static readonly KeyField?[] FieldMap = new KeyField?[OvsField.Count];
 
-    private static KeyField Field(OvsField f) => FieldMap.GetOrAdd(f, static f => KeyFields.Get(f.Name));
+    private static KeyField Field(OvsField f)
+    {
+        // Written without a lock: two threads that race store the same field.
+        return FieldMap[f.Id] ??= KeyFields.Get(f.Name);
+    }
 
     private static void ClearCt(ref FlowKey key) => KeyFields.CopyMasked(ref key, default, KeyFields.CtMask);
 

@@ -41,6 +41,12 @@ public sealed record OvsField(string Name, string NxmName, int Bits, OvsFieldFor
     /// <summary>Bytes the field's value takes.</summary>
     public int Bytes => (Bits + 7) / 8;
 
+    /// <summary>The field's index among the known fields (0, 1, …; see <see cref="Count"/>), for tables indexed by field.</summary>
+    public int Id { get; private init; }
+
+    /// <summary>How many fields there are (one more than the largest <see cref="Id"/>).</summary>
+    public static int Count => ByName.Values.Max(f => f.Id) + 1;
+
     /// <summary>
     /// The header <c>mf_oxm_header</c> picks for OpenFlow 1.5 (OXM where the field has one) or, for
     /// Nicira extension actions, for version 0 (NXM where the field has one); with the value length, and the
@@ -229,8 +235,9 @@ public sealed record OvsField(string Name, string NxmName, int Bits, OvsFieldFor
         static uint N0(int field) => (uint)field << 9;
         static uint N1(int field) => (1u << 16) | ((uint)field << 9);
         static uint O(int field) => (0x8000u << 16) | ((uint)field << 9);
-        foreach (var (names, field) in fields)
+        for (int i = 0; i < fields.Count; i++)
         {
+            var (names, field) = fields[i] = (fields[i].Item1, fields[i].Item2 with { Id = i });
             foreach (string n in names)
             {
                 map[n] = field;
