@@ -93,12 +93,7 @@ internal static class TestFrames
     /// <summary>A UDP datagram over IPv6 with a 4-byte payload.</summary>
     public static byte[] Udp6(byte[] dstMac, byte[] srcMac, UInt128 src, UInt128 dst, ushort sport, ushort dport, byte hopLimit = 64)
     {
-        var udp = new byte[12];
-        BinaryPrimitives.WriteUInt16BigEndian(udp, sport);
-        BinaryPrimitives.WriteUInt16BigEndian(udp.AsSpan(2), dport);
-        BinaryPrimitives.WriteUInt16BigEndian(udp.AsSpan(4), 12);
-        udp[8] = 0xde;
-        udp[9] = 0xad;
+        var udp = UdpSegment(sport, dport);
         return Ipv6(dstMac, srcMac, src, dst, 17, udp, 6, hopLimit);
     }
 
@@ -153,8 +148,8 @@ internal static class TestFrames
         return Ipv4(dstMac, srcMac, src, dst, 6, tcp, 16, ttl, id);
     }
 
-    /// <summary>A UDP datagram with a 4-byte payload.</summary>
-    public static byte[] Udp(byte[] dstMac, byte[] srcMac, uint src, uint dst, ushort sport, ushort dport, byte ttl = 64)
+    /// <summary>A UDP header and a 4-byte payload, the checksum left to fill in.</summary>
+    private static byte[] UdpSegment(ushort sport, ushort dport)
     {
         var udp = new byte[12];
         BinaryPrimitives.WriteUInt16BigEndian(udp, sport);
@@ -162,6 +157,13 @@ internal static class TestFrames
         BinaryPrimitives.WriteUInt16BigEndian(udp.AsSpan(4), 12);
         udp[8] = 0xde;
         udp[9] = 0xad;
+        return udp;
+    }
+
+    /// <summary>A UDP datagram with a 4-byte payload.</summary>
+    public static byte[] Udp(byte[] dstMac, byte[] srcMac, uint src, uint dst, ushort sport, ushort dport, byte ttl = 64)
+    {
+        var udp = UdpSegment(sport, dport);
         return Ipv4(dstMac, srcMac, src, dst, 17, udp, 6, ttl);
     }
 

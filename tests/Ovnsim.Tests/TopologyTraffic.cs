@@ -155,6 +155,24 @@ internal sealed partial class TopologyTraffic
 
     private T Pick<T>(IReadOnlyList<T> items) => items[_rng.Next(items.Count)];
 
+    /// <summary>Pairs of VMs on two switches of one router, with that router.</summary>
+    private List<(Host Src, int Router, Host Dst)> RoutedPairs() =>
+        [.. from a in _vms
+            from via in _routerPorts
+            where via.Switch == a.Switch
+            from b in _vms
+            where b.Switch != a.Switch && _routerPorts.Contains((via.Router, b.Switch))
+            select (a, via.Router, b)];
+
+    /// <summary>Each VM with a router port on its switch and each port of that router it can ping.</summary>
+    private List<(Host Vm, (int Router, int Switch) Via, (int Router, int Switch) To)> RouterPortsReachable() =>
+        [.. _vms.SelectMany(vm => _routerPorts.Where(p => p.Switch == vm.Switch)
+            .SelectMany(p => _routerPorts.Where(q => q.Router == p.Router).Select(q => (vm, p, q))))];
+
+    /// <summary>Each VM with each router on its switch.</summary>
+    private List<(Host Vm, int Router)> VmsWithARouter() =>
+        [.. _vms.SelectMany(vm => _routerPorts.Where(p => p.Switch == vm.Switch).Select(p => (vm, p.Router)))];
+
     private ushort NextId() => _next++;
 
     private void Add(string kind, string iface, byte[] frame, string what) =>
@@ -244,8 +262,7 @@ internal sealed partial class TopologyTraffic
     /// <summary>A VM pings one of its router's ports (its own subnet's or another's).</summary>
     private void PingRouter()
     {
-        var choices = _vms.SelectMany(vm => _routerPorts.Where(p => p.Switch == vm.Switch)
-            .SelectMany(p => _routerPorts.Where(q => q.Router == p.Router).Select(q => (vm, p, q)))).ToList();
+        var choices = RouterPortsReachable();
         if (choices.Count == 0)
         {
             return;
@@ -264,12 +281,7 @@ internal sealed partial class TopologyTraffic
     /// </summary>
     private void RoutedBetweenVms()
     {
-        var choices = (from a in _vms
-                       from via in _routerPorts
-                       where via.Switch == a.Switch
-                       from b in _vms
-                       where b.Switch != a.Switch && _routerPorts.Contains((via.Router, b.Switch))
-                       select (a, via.Router, b)).ToList();
+        var choices = RoutedPairs();
         if (choices.Count == 0)
         {
             return;
@@ -313,7 +325,7 @@ internal sealed partial class TopologyTraffic
     /// <summary>A packet with TTL 1 sent through a router.</summary>
     private void TtlExpires()
     {
-        var choices = _vms.SelectMany(vm => _routerPorts.Where(p => p.Switch == vm.Switch).Select(p => (vm, p.Router))).ToList();
+        var choices = VmsWithARouter();
         if (choices.Count == 0)
         {
             return;
@@ -440,8 +452,7 @@ internal sealed partial class TopologyTraffic
     /// <summary>A VM pings one of its router's ports over IPv6.</summary>
     private void PingRouter6()
     {
-        var choices = _vms.SelectMany(vm => _routerPorts.Where(p => p.Switch == vm.Switch)
-            .SelectMany(p => _routerPorts.Where(q => q.Router == p.Router).Select(q => (vm, p, q)))).ToList();
+        var choices = RouterPortsReachable();
         if (choices.Count == 0)
         {
             return;
@@ -457,12 +468,7 @@ internal sealed partial class TopologyTraffic
     /// <summary>A TCP SYN routed over IPv6 to a VM on another of the router's switches, often with the destination's NA and SYN-ACK after.</summary>
     private void RoutedBetweenVms6()
     {
-        var choices = (from a in _vms
-                       from via in _routerPorts
-                       where via.Switch == a.Switch
-                       from b in _vms
-                       where b.Switch != a.Switch && _routerPorts.Contains((via.Router, b.Switch))
-                       select (a, via.Router, b)).ToList();
+        var choices = RoutedPairs();
         if (choices.Count == 0)
         {
             return;
@@ -486,7 +492,7 @@ internal sealed partial class TopologyTraffic
     /// <summary>A UDP datagram with hop limit 1 sent through a router.</summary>
     private void HopLimitExpires6()
     {
-        var choices = _vms.SelectMany(vm => _routerPorts.Where(p => p.Switch == vm.Switch).Select(p => (vm, p.Router))).ToList();
+        var choices = VmsWithARouter();
         if (choices.Count == 0)
         {
             return;
