@@ -284,8 +284,8 @@ public sealed class Conntrack
                     break;
             }
 
-            // handle_nat: a packet this zone has NATed already is not NATed again.
-            if (conn is not null && request.Nat && conn.NatKind is not null && (before & natted) == 0 && state != CtState.Invalid)
+            // handle_nat: a packet this zone has NATed already is not NATed again; an invalid one is NATed too.
+            if (conn is not null && request.Nat && conn.NatKind is not null && (before & natted) == 0)
             {
                 state = (state & ~natted) | Translate(packet, ref key, conn, reply, related: false, ref committed);
             }

@@ -148,4 +148,18 @@ public sealed class ConntrackZoneTests
         Assert.Equal(Vip, reply.Source);
         Assert.Equal(CtState.Tracked | CtState.Established | CtState.Reply | CtState.SrcNat, reply.State);
     }
+
+    [Fact]
+    public void An_invalid_packet_of_a_natted_connection_is_still_translated()
+    {
+        // process_one calls handle_nat whatever conn_update_state made of the packet: a segment with SYN and FIN is +inv
+        // and still DNATed (what OVN then does with it depends on its ct.inv flows).
+        var ct = new Conntrack();
+        new OnePacket(ct, Syn()).Ct(5, commit: true, nat: "dst", address: Backend);
+        new OnePacket(ct, TestFrames.Tcp(NoMac, NoMac, Backend, Client, 22, 45002, 0x12, 9000, 3001)).Ct(5, natOnly: true);
+        var stray = new OnePacket(ct, TestFrames.Tcp(NoMac, NoMac, Client, Vip, 45002, 22, 0x03, 3001, 0));
+        stray.Ct(5, natOnly: true);
+        Assert.Equal(CtState.Tracked | CtState.Invalid | CtState.DstNat, stray.State);
+        Assert.Equal(Backend, stray.Destination);
+    }
 }
