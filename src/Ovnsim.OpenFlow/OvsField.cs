@@ -237,7 +237,7 @@ public sealed record OvsField(string Name, string NxmName, int Bits, OvsFieldFor
         static uint O(int field) => (0x8000u << 16) | ((uint)field << 9);
         for (int i = 0; i < fields.Count; i++)
         {
-            var (names, field) = fields[i] = (fields[i].Item1, fields[i].Item2 with { Id = i });
+            var (names, field) = fields[i] = (fields[i].Names, fields[i].Field with { Id = i });
             foreach (string n in names)
             {
                 map[n] = field;
