@@ -227,18 +227,28 @@ internal sealed partial class TopologyTraffic
         }
     }
 
-    /// <summary>A VM asks for its router port's MAC (or, without one, for a neighbour's).</summary>
-    private void ArpForRouter()
+    /// <summary>A VM and whom it asks for a MAC: a router on its switch, else a neighbour, else nobody (both null).</summary>
+    private (Host Vm, int? Router, Host? Neighbour)? PickAsker()
     {
         if (_vms.Count == 0)
         {
-            return;
+            return null;
         }
 
         var vm = Pick(_vms);
         var ports = _routerPorts.Where(p => p.Switch == vm.Switch).ToList();
-        string target = ports.Count > 0 ? RouterIp(Pick(ports).Router, vm.Switch)
-            : _vms.Where(v => v.Switch == vm.Switch && v != vm).Select(v => v.Ip).FirstOrDefault() ?? $"10.{vm.Switch}.0.99";
+        return ports.Count > 0 ? (vm, Pick(ports).Router, null) : (vm, null, _vms.FirstOrDefault(v => v.Switch == vm.Switch && v != vm));
+    }
+
+    /// <summary>A VM asks for its router port's MAC (or, without one, for a neighbour's).</summary>
+    private void ArpForRouter()
+    {
+        if (PickAsker() is not var (vm, router, neighbour))
+        {
+            return;
+        }
+
+        string target = router is { } r ? RouterIp(r, vm.Switch) : neighbour?.Ip ?? $"10.{vm.Switch}.0.99";
         Add("arp", vm.Interface, TestFrames.Arp(Mac(Broadcast), Mac(vm.Mac), 1, Mac(vm.Mac), Ip(vm.Ip), new byte[6], Ip(target)),
             $"ARP who-has {target} tell {vm.Ip}");
     }
@@ -383,7 +393,6 @@ internal sealed partial class TopologyTraffic
         }
 
         var (target, targetMac, port) = Pick(targets);
-        int? tag = _spec.Switches[k].LocalnetTag;
         ushort id = NextId();
         byte[] frame;
         string what;
@@ -403,7 +412,7 @@ internal sealed partial class TopologyTraffic
                 break;
         }
 
-        Add("uplink", "provnet", tag is { } t ? Tagged(frame, (ushort)t) : frame, what + (tag is { } v ? $" (VLAN {v})" : ""));
+        AddFromUplink("uplink", k, frame, what);
     }
 
     private static UInt128 Ip6(string text) => TestFrames.Ip6(text);
@@ -437,15 +446,12 @@ internal sealed partial class TopologyTraffic
     /// <summary>A VM solicits its router port's MAC (or, without one, a neighbour's).</summary>
     private void SolicitRouter6()
     {
-        if (_vms.Count == 0)
+        if (PickAsker() is not var (vm, router, neighbour))
         {
             return;
         }
 
-        var vm = Pick(_vms);
-        var ports = _routerPorts.Where(p => p.Switch == vm.Switch).ToList();
-        string target = ports.Count > 0 ? RouterIp6(Pick(ports).Router, vm.Switch)
-            : _vms.Where(v => v.Switch == vm.Switch && v != vm).Select(Vm6).FirstOrDefault() ?? $"fd00:{vm.Switch}::99";
+        string target = router is { } r ? RouterIp6(r, vm.Switch) : neighbour is not null ? Vm6(neighbour) : $"fd00:{vm.Switch}::99";
         Add("ns", vm.Interface, TestFrames.NdSolicit(Mac(vm.Mac), Ip6(Vm6(vm)), Ip6(target)), $"NS who-has {target} tell {Vm6(vm)}");
     }
 
@@ -522,7 +528,6 @@ internal sealed partial class TopologyTraffic
         }
 
         var (target, targetMac) = Pick(targets);
-        int? tag = _spec.Switches[k].LocalnetTag;
         ushort id = NextId();
         byte[] frame;
         string what;
@@ -542,7 +547,14 @@ internal sealed partial class TopologyTraffic
                 break;
         }
 
-        Add("uplink6", "provnet", tag is { } t ? Tagged(frame, (ushort)t) : frame, what + (tag is { } v ? $" (VLAN {v})" : ""));
+        AddFromUplink("uplink6", k, frame, what);
+    }
+
+    /// <summary>A frame from the uplink host of localnet switch <paramref name="k"/>, tagged as its localnet port is.</summary>
+    private void AddFromUplink(string kind, int k, byte[] frame, string what)
+    {
+        int? tag = _spec.Switches[k].LocalnetTag;
+        Add(kind, "provnet", tag is { } t ? Tagged(frame, (ushort)t) : frame, what + (tag is { } v ? $" (VLAN {v})" : ""));
     }
 
     /// <summary>The frame with an 802.1Q tag inserted after the MACs.</summary>
