@@ -198,7 +198,7 @@ public sealed partial class Bridge
     /// </summary>
     private void RunPass(Xlate x, int table)
     {
-        x.Committed = x.Key;
+        HeaderCommit.Snapshot(ref x.Committed, x.Key);
         x.Depth = 0;
         x.Sp = 0;
         x.Table = -1;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace Ovnsim.Engine;
 
@@ -150,36 +151,48 @@ internal static class KeyLayout
 }
 
 /// <summary>
-/// The words of a key that hold conntrack's fields (<see cref="KeyFields.CtMask"/>), saved and put back around a ct
-/// action without copying the whole key.
+/// The chunks of a key that hold conntrack's fields (<see cref="KeyFields.CtMask"/>), saved and put back around a ct
+/// action without copying the whole key, a Vector256 at a time: the key was written a vector at a time, and a 64-bit
+/// read of a word a vector store has just written waits for the store.
 /// </summary>
 internal static class CtWords
 {
-    private static readonly int[] Words = FindWords();
+    private static readonly int[] Chunks = FindChunks();
 
-    private static readonly ulong[] Masks = [.. Words.Select(w => KeyFields.CtMask[w])];
-
-    private static int[] FindWords()
+    private static int[] FindChunks()
     {
-        int[] words = [.. Enumerable.Range(0, FlowKey.Words).Where(w => KeyFields.CtMask[w] != 0)];
-        return words.Length <= 8 ? words : throw new InvalidOperationException("the ct fields span more words than CtWords.Saved holds");
+        int[] chunks = MaskedKey.ActiveChunks(KeyFields.CtMask);
+        return chunks.Length <= 4 ? chunks : throw new InvalidOperationException("the ct fields span more chunks than CtWords.Saved holds");
     }
 
-    /// <summary>Up to eight saved words.</summary>
-    [InlineArray(8)]
+    /// <summary>Up to four saved chunks.</summary>
+    [InlineArray(16)]
     public struct Saved
     {
         private ulong _word;
     }
 
-    /// <summary>The ct words of <paramref name="key"/>.</summary>
+    /// <summary>The ct chunks of <paramref name="key"/>.</summary>
     public static Saved Save(in FlowKey key)
     {
         var saved = default(Saved);
-        var words = Words;
-        for (int i = 0; i < words.Length; i++)
+        ref ulong from = ref MaskedKey.Words(key);
+        ref ulong to = ref Unsafe.As<Saved, ulong>(ref saved);
+        var chunks = Chunks;
+        for (int i = 0; i < chunks.Length; i++)
         {
-            saved[i] = key[words[i]];
+            nuint at = (nuint)(chunks[i] * MaskedKey.ChunkWords), into = (nuint)(i * MaskedKey.ChunkWords);
+            if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256.LoadUnsafe(ref from, at).StoreUnsafe(ref to, into);
+            }
+            else
+            {
+                for (nuint w = 0; w < MaskedKey.ChunkWords; w++)
+                {
+                    Unsafe.Add(ref to, into + w) = Unsafe.Add(ref from, at + w);
+                }
+            }
         }
 
         return saved;
@@ -188,12 +201,26 @@ internal static class CtWords
     /// <summary>Puts the ct fields of <paramref name="saved"/> back into <paramref name="key"/>, leaving its other bits.</summary>
     public static void Restore(ref FlowKey key, in Saved saved)
     {
-        var words = Words;
-        for (int i = 0; i < words.Length; i++)
+        ref ulong to = ref Unsafe.As<FlowKey, ulong>(ref key);
+        ref ulong from = ref Unsafe.As<Saved, ulong>(ref Unsafe.AsRef(in saved));
+        ref ulong mask = ref MaskedKey.Words(KeyFields.CtMask);
+        var chunks = Chunks;
+        for (int i = 0; i < chunks.Length; i++)
         {
-            int w = words[i];
-            ulong m = Masks[i];
-            key[w] = (key[w] & ~m) | (saved[i] & m);
+            nuint at = (nuint)(chunks[i] * MaskedKey.ChunkWords), of = (nuint)(i * MaskedKey.ChunkWords);
+            if (Vector256.IsHardwareAccelerated)
+            {
+                Vector256.ConditionalSelect(Vector256.LoadUnsafe(ref mask, at), Vector256.LoadUnsafe(ref from, of),
+                    Vector256.LoadUnsafe(ref to, at)).StoreUnsafe(ref to, at);
+            }
+            else
+            {
+                for (nuint w = 0; w < MaskedKey.ChunkWords; w++)
+                {
+                    ulong m = Unsafe.Add(ref mask, at + w);
+                    Unsafe.Add(ref to, at + w) = (Unsafe.Add(ref to, at + w) & ~m) | (Unsafe.Add(ref from, of + w) & m);
+                }
+            }
         }
     }
 }

@@ -16,7 +16,8 @@ public static class HeaderCommit
     /// </summary>
     public static void Commit(Packet packet, ref FlowKey committed, in FlowKey key)
     {
-        if (KeyFields.EqualMasked(committed, key, KeyFields.HeaderMask))
+        var words = HeaderWords.Of(key);
+        if (HeaderWords.Equal(words, committed, key))
         {
             return;
         }
@@ -59,8 +60,14 @@ public static class HeaderCommit
             }
         }
 
-        KeyFields.CopyMasked(ref committed, key, KeyFields.HeaderMask);
+        HeaderWords.Copy(words, ref committed, key);
     }
+
+    /// <summary>
+    /// Records that the bytes of a packet whose key is <paramref name="key"/> hold its header fields (the start of
+    /// a pass). Only the header words of the packet's Ethernet type are copied: the others are never read back.
+    /// </summary>
+    public static void Snapshot(ref FlowKey committed, in FlowKey key) => HeaderWords.Copy(HeaderWords.Of(key), ref committed, key);
 
     /// <summary>Writes a 48-bit MAC.</summary>
     public static void WriteMac(Span<byte> d, ulong mac)
@@ -431,4 +438,50 @@ public static class HeaderCommit
 
         return (ushort)~sum;
     }
+}
+
+/// <summary>
+/// The chunks of <see cref="KeyFields.HeaderMask"/> a packet of one Ethernet type can have in its bytes: those of
+/// Ethernet, VLAN, IPv4 and transport for every type; with ARP's addresses for ARP; with IPv6's addresses, label and
+/// ND fields for IPv6. A commit compares and copies only those (a packet keeps its Ethernet type for its whole life,
+/// as OVS cannot set it), and a vector at a time, as the replay wrote them: a 64-bit read of a word a vector store has
+/// just written waits for the store.
+/// </summary>
+internal static class HeaderWords
+{
+    private static readonly KeyField[] CommonFields = [KeyFields.DlDst, KeyFields.DlSrc, KeyFields.DlType,
+        KeyFields.VlanTci, KeyFields.NwProto, KeyFields.NwTos, KeyFields.NwTtl, KeyFields.NwFrag, KeyFields.NwSrc,
+        KeyFields.NwDst, KeyFields.TpSrc, KeyFields.TpDst, KeyFields.TcpFlags];
+
+    private static readonly KeyField[] ArpFields = [.. CommonFields, KeyFields.ArpSha, KeyFields.ArpTha];
+
+    private static readonly int[] Common = MaskedKey.ActiveChunks(KeyFields.MaskOf(CommonFields));
+
+    private static readonly int[] Arp = MaskedKey.ActiveChunks(KeyFields.MaskOf(ArpFields));
+
+    private static readonly int[] Ipv6 = MaskedKey.ActiveChunks(
+        KeyFields.MaskOf([.. ArpFields, KeyFields.Ipv6Src, KeyFields.Ipv6Dst, KeyFields.NdTarget, KeyFields.Ipv6Label]));
+
+    static HeaderWords()
+    {
+        if (!Ipv6.SequenceEqual(MaskedKey.ActiveChunks(KeyFields.HeaderMask)))
+        {
+            throw new InvalidOperationException("HeaderWords does not cover KeyFields.HeaderMask");
+        }
+    }
+
+    /// <summary>The header chunks of <paramref name="key"/>'s Ethernet type.</summary>
+    public static int[] Of(in FlowKey key) =>
+        ((key[KeyLayout.Types] >> KeyLayout.DlTypeShift) & 0xffff) switch
+        {
+            0x86dd => Ipv6,
+            0x0806 or 0x8035 => Arp,
+            _ => Common,
+        };
+
+    /// <summary>Whether <paramref name="a"/> and <paramref name="b"/> agree on the header bits of <paramref name="chunks"/>.</summary>
+    public static bool Equal(int[] chunks, in FlowKey a, in FlowKey b) => MaskedKey.EqualMasked(a, b, KeyFields.HeaderMask, chunks);
+
+    /// <summary>Copies the header bits of <paramref name="chunks"/> from <paramref name="from"/> into <paramref name="to"/>.</summary>
+    public static void Copy(int[] chunks, ref FlowKey to, in FlowKey from) => MaskedKey.Blend(ref to, from, KeyFields.HeaderMask, chunks);
 }

@@ -161,11 +161,30 @@ public static class MaskedKey
         }
     }
 
-    /// <summary>Whether every word of <paramref name="a"/> and <paramref name="b"/> is equal, a vector at a time (without copying either).</summary>
+    /// <summary>
+    /// Whether every word of <paramref name="a"/> and <paramref name="b"/> is equal, a Vector256 at a time (without
+    /// copying either): the width the key was written at, so that each load can take what a store has just written
+    /// (a wider load spanning two stores waits for both).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Equal(in FlowKey a, in FlowKey b) =>
-        System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref Words(a), FlowKey.Words)
-            .SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref Words(b), FlowKey.Words));
+    public static bool Equal(in FlowKey a, in FlowKey b)
+    {
+        ref ulong x = ref Words(a);
+        ref ulong y = ref Words(b);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var diff = Vector256<ulong>.Zero;
+            for (nuint at = 0; at < FlowKey.Words; at += 4)
+            {
+                diff |= Vector256.LoadUnsafe(ref x, at) ^ Vector256.LoadUnsafe(ref y, at);
+            }
+
+            return diff == Vector256<ulong>.Zero;
+        }
+
+        return System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref x, FlowKey.Words)
+            .SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref y, FlowKey.Words));
+    }
 
     /// <summary>Whether <paramref name="a"/> and <paramref name="b"/> agree on the bits of <paramref name="mask"/>, a vector at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -194,6 +213,37 @@ public static class MaskedKey
         }
 
         return true;
+    }
+
+    /// <summary>As <see cref="EqualMasked(in FlowKey, in FlowKey, in FlowKey)"/>, over only <paramref name="chunks"/> (those where <paramref name="mask"/> has bits).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool EqualMasked(in FlowKey a, in FlowKey b, in FlowKey mask, ReadOnlySpan<int> chunks)
+    {
+        ref ulong x = ref Words(a);
+        ref ulong y = ref Words(b);
+        ref ulong m = ref Words(mask);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var diff = Vector256<ulong>.Zero;
+            foreach (int c in chunks)
+            {
+                nuint at = (nuint)(c * ChunkWords);
+                diff |= (Vector256.LoadUnsafe(ref x, at) ^ Vector256.LoadUnsafe(ref y, at)) & Vector256.LoadUnsafe(ref m, at);
+            }
+
+            return diff == Vector256<ulong>.Zero;
+        }
+
+        ulong d = 0;
+        foreach (int c in chunks)
+        {
+            for (nuint w = (nuint)(c * ChunkWords), end = w + ChunkWords; w < end; w++)
+            {
+                d |= (Unsafe.Add(ref x, w) ^ Unsafe.Add(ref y, w)) & Unsafe.Add(ref m, w);
+            }
+        }
+
+        return d == 0;
     }
 
     /// <summary><paramref name="key"/> with the bits of <paramref name="mask"/> taken from <paramref name="from"/>, a vector at a time.</summary>
