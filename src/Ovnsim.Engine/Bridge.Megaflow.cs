@@ -135,6 +135,7 @@ public sealed partial class Bridge
         // The keys later ops start from: kept only when there is a later op (most passes have one).
         var bases = x.ReplayBases;
         var ops = flow.Ops;
+        int length = x.Packet.Length; // a recirculation may hand the packet on
         if (ops.Length > 1)
         {
             bases[0] = x.Key;
@@ -158,18 +159,19 @@ public sealed partial class Bridge
             {
                 Output(x, op.Port);
             }
-            else
+            else if (i + 1 < ops.Length)
             {
                 ExecuteCt(x, op.Ct, op.Request);
-                if (i + 1 < ops.Length)
-                {
-                    bases[next++] = x.Key;
-                }
+                bases[next++] = x.Key;
+            }
+            else
+            {
+                ExecuteCt(x, op.Ct, op.Request, last: true);
             }
         }
 
         flow.Packets++;
-        flow.Bytes += x.Packet.Length;
+        flow.Bytes += length;
         x.Last = flow.Last;
 
         if (flow.LimitDropped)

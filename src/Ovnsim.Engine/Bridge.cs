@@ -592,10 +592,18 @@ public sealed partial class Bridge
     }
 
     /// <summary>The datapath's ct action: commits the header changes, runs conntrack, and queues the recirculation.</summary>
-    private void ExecuteCt(Xlate x, CtAction ct, in CtRequest request)
+    /// <param name="x">The translation.</param>
+    /// <param name="ct">The action.</param>
+    /// <param name="request">Its zone and NAT, worked out.</param>
+    /// <param name="last">Whether nothing in the pass comes after it (the last datapath action of a replayed pass).</param>
+    private void ExecuteCt(Xlate x, CtAction ct, in CtRequest request, bool last = false)
     {
         HeaderCommit.Commit(x.Packet, ref x.Committed, x.Key);
-        var before = CtWords.Save(x.Key);
+
+        // A recirculating ct that ends the pass, with no other recirculation queued, hands the packet and its key on
+        // as they are: nothing reads them after it, so nothing needs saving, copying or restoring.
+        bool handOver = last && ct.Table is not null && !x.HasPending;
+        var before = handOver ? default : CtWords.Save(x.Key);
         var conn = Conntrack.Execute(x.Packet, ref x.Key, request, ref x.Committed);
         if (ct.Commit && ct.Exec.Count > 0 && conn is not null)
         {
@@ -623,6 +631,13 @@ public sealed partial class Bridge
 
         if (ct.Table is { } table)
         {
+            if (handOver)
+            {
+                KeyFields.RecircId.Set64(ref x.Key, (uint)table + 1);
+                x.HandOver(table);
+                return;
+            }
+
             ref var key = ref x.Recirculate(table);
             key = x.Key;
             KeyFields.RecircId.Set64(ref key, (uint)table + 1);
@@ -1026,22 +1041,42 @@ public sealed partial class Bridge
             return ref p.Key;
         }
 
+        /// <summary>
+        /// Queues a recirculation to <paramref name="table"/> of the packet and key as they are, when nothing is queued
+        /// and the pass has ended: the packet by exchange and the key left in place, to be the next pass's as they are.
+        /// </summary>
+        public void HandOver(int table)
+        {
+            var p = _spare.Count > 0 ? _spare.Pop() : new PendingPass();
+            (Packet, p.Packet) = (p.Packet, Packet);
+            p.Table = table;
+            p.KeyInPlace = true;
+            _pending.Enqueue(p);
+        }
+
         /// <summary>Takes the next recirculation's packet and key for the translation (the packet by exchange, not by copy); returns its table.</summary>
         public int NextPending()
         {
             var p = _pending.Dequeue();
             (Packet, p.Packet) = (p.Packet, Packet);
-            Key = p.Key;
+            if (!p.KeyInPlace)
+            {
+                Key = p.Key;
+            }
+
+            p.KeyInPlace = false;
             _spare.Push(p);
             return p.Table;
         }
 
-        /// <summary>A recirculation waiting to run: the packet as the ct action left it, its key and table.</summary>
+        /// <summary>A recirculation waiting to run: the packet as the ct action left it, its key (or, handed over, the
+        /// translation's key as it stands) and table.</summary>
         private sealed class PendingPass
         {
             public Packet Packet = new();
             public FlowKey Key;
             public int Table;
+            public bool KeyInPlace;
         }
     }
 
