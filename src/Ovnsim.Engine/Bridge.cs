@@ -599,45 +599,20 @@ public sealed partial class Bridge
     private void ExecuteCt(Xlate x, CtAction ct, in CtRequest request, bool last = false)
     {
         HeaderCommit.Commit(x.Packet, ref x.Committed, x.Key);
-
-        // A recirculating ct that ends the pass, with no other recirculation queued, hands the packet and its key on
-        // as they are: nothing reads them after it, so nothing needs saving, copying or restoring.
-        bool handOver = last && ct.Table is not null && !x.HasPending;
-        var before = handOver ? default : CtWords.Save(x.Key);
-        var conn = Conntrack.Execute(x.Packet, ref x.Key, request, ref x.Committed);
-        if (ct.Commit && ct.Exec.Count > 0 && conn is not null)
+        if (ct.Table is { } next && last && !x.HasPending)
         {
-            uint markMask = 0;
-            UInt128 labelMask = 0;
-            for (int i = 0; i < ct.Exec.Count; i++)
-            {
-                if (ct.Exec[i] is SetFieldAction sf)
-                {
-                    var field = Field(sf.Field);
-                    field.Set(ref x.Key, sf.Value, sf.Mask);
-                    if (ReferenceEquals(field, KeyFields.CtMark))
-                    {
-                        markMask |= (uint)sf.Mask;
-                    }
-                    else if (ReferenceEquals(field, KeyFields.CtLabel))
-                    {
-                        labelMask |= sf.Mask;
-                    }
-                }
-            }
-
-            Conntrack.SetMarkAndLabel(conn, x.Key, markMask, labelMask);
+            // A recirculating ct that ends the pass, with no other recirculation queued, hands the packet and its key
+            // on as they are: nothing reads them after it, so nothing needs saving, copying or restoring.
+            Track(x, ct, request);
+            KeyFields.RecircId.Set64(ref x.Key, (uint)next + 1);
+            x.HandOver(next);
+            return;
         }
 
+        var before = CtWords.Save(x.Key);
+        Track(x, ct, request);
         if (ct.Table is { } table)
         {
-            if (handOver)
-            {
-                KeyFields.RecircId.Set64(ref x.Key, (uint)table + 1);
-                x.HandOver(table);
-                return;
-            }
-
             ref var key = ref x.Recirculate(table);
             key = x.Key;
             KeyFields.RecircId.Set64(ref key, (uint)table + 1);
@@ -645,6 +620,37 @@ public sealed partial class Bridge
 
         // The translation continues with the ct fields as they were before (OVS only sees the new ones after recirculating).
         CtWords.Restore(ref x.Key, before);
+    }
+
+    /// <summary>Runs the packet through conntrack, and a commit's <c>exec</c> (ct_mark and ct_label) into its connection.</summary>
+    private void Track(Xlate x, CtAction ct, in CtRequest request)
+    {
+        var conn = Conntrack.Execute(x.Packet, ref x.Key, request, ref x.Committed);
+        if (!ct.Commit || ct.Exec.Count == 0 || conn is null)
+        {
+            return;
+        }
+
+        uint markMask = 0;
+        UInt128 labelMask = 0;
+        for (int i = 0; i < ct.Exec.Count; i++)
+        {
+            if (ct.Exec[i] is SetFieldAction sf)
+            {
+                var field = Field(sf.Field);
+                field.Set(ref x.Key, sf.Value, sf.Mask);
+                if (ReferenceEquals(field, KeyFields.CtMark))
+                {
+                    markMask |= (uint)sf.Mask;
+                }
+                else if (ReferenceEquals(field, KeyFields.CtLabel))
+                {
+                    labelMask |= sf.Mask;
+                }
+            }
+        }
+
+        Conntrack.SetMarkAndLabel(conn, x.Key, markMask, labelMask);
     }
 
     private void RunGroup(Xlate x, uint id)
