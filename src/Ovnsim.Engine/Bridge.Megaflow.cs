@@ -155,18 +155,20 @@ public sealed partial class Bridge
                 MaskedKey.Select(ref x.Key, bases[op.Base], op.Key, op.Dirty);
             }
 
+            // The first op's key differs from the bytes only where its actions set header fields.
+            bool inBytes = i == 0 && !op.SetsHeaders;
             if (op.Ct is null)
             {
-                Output(x, op.Port);
+                Output(x, op.Port, inBytes);
             }
             else if (i + 1 < ops.Length)
             {
-                ExecuteCt(x, op.Ct, op.Request);
+                ExecuteCt(x, op.Ct, op.Request, inBytes: inBytes);
                 bases[next++] = x.Key;
             }
             else
             {
-                ExecuteCt(x, op.Ct, op.Request, last: true);
+                ExecuteCt(x, op.Ct, op.Request, last: true, inBytes);
             }
         }
 
@@ -195,6 +197,9 @@ public sealed partial class Bridge
 
         /// <summary>The chunks of <see cref="Dirty"/> with a bit set.</summary>
         public readonly int[] DirtyChunks = MaskedKey.ActiveChunks(dirty);
+
+        /// <summary>Whether the actions set any header field (else the key's headers are its base's).</summary>
+        public readonly bool SetsHeaders = !KeyFields.EqualMasked(dirty, default, KeyFields.HeaderMask);
 
         /// <summary>Which key the other bits come from: 0 for the pass's key, k for the key as the k-th ct action
         /// left it (a clone's end can go back to an earlier one).</summary>

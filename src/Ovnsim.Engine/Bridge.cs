@@ -540,7 +540,10 @@ public sealed partial class Bridge
 
     private static void ClearCt(ref FlowKey key) => KeyFields.CopyMasked(ref key, default, KeyFields.CtMask);
 
-    private static void Output(Xlate x, uint port)
+    /// <param name="x">The translation.</param>
+    /// <param name="port">The port.</param>
+    /// <param name="inBytes">Whether the packet's bytes are known to hold the key's header fields already.</param>
+    private static void Output(Xlate x, uint port, bool inBytes = false)
     {
         uint inPort = (uint)KeyFields.InPort.Get64(x.Key);
         if (port == PortInPort)
@@ -557,7 +560,11 @@ public sealed partial class Bridge
             return;
         }
 
-        HeaderCommit.Commit(x.Packet, ref x.Committed, x.Key);
+        if (!inBytes)
+        {
+            HeaderCommit.Commit(x.Packet, ref x.Committed, x.Key);
+        }
+
         x.Sink!.Output(port, x.Packet.Data);
     }
 
@@ -596,9 +603,13 @@ public sealed partial class Bridge
     /// <param name="ct">The action.</param>
     /// <param name="request">Its zone and NAT, worked out.</param>
     /// <param name="last">Whether nothing in the pass comes after it (the last datapath action of a replayed pass).</param>
-    private void ExecuteCt(Xlate x, CtAction ct, in CtRequest request, bool last = false)
+    /// <param name="inBytes">Whether the packet's bytes are known to hold the key's header fields already.</param>
+    private void ExecuteCt(Xlate x, CtAction ct, in CtRequest request, bool last = false, bool inBytes = false)
     {
-        HeaderCommit.Commit(x.Packet, ref x.Committed, x.Key);
+        if (!inBytes)
+        {
+            HeaderCommit.Commit(x.Packet, ref x.Committed, x.Key);
+        }
         if (ct.Table is { } next && last && !x.HasPending)
         {
             // A recirculating ct that ends the pass, with no other recirculation queued, hands the packet and its key
