@@ -115,4 +115,38 @@ public sealed class MegaflowTests
 
         Assert.Equal(4, cached.MegaflowHits);
     }
+
+    [Fact]
+    public void A_pass_that_ends_in_a_ct_while_another_recirculation_waits_sends_each_packet_as_its_own_ct_left_it()
+    {
+        // The clone's ct DNATs and queues table 1 (port 3); the pass's last action, a ct in another zone, queues
+        // table 2 (port 4) behind it. The last ct cannot hand its packet and key on in place, as table 1's pass runs
+        // first: table 2 must still get the original destination and its own zone.
+        var zone1 = new OvsSubfield(OvsField.Get("reg13"), 0, 16);
+        var zone2 = new OvsSubfield(OvsField.Get("reg14"), 0, 16);
+        var dnat = new CtAction(true, 1, zone1, new Ovnsim.OpenFlow.NatSpec("dst", "10.9.9.9", false, 0, 0), []);
+        var plain = new CtAction(false, 2, zone2, null, []);
+        OpenFlowFlow[] flows =
+        [
+            Flow(0, 100, new OvsMatch { DlType = 0x0800 }, new SetFieldAction(OvsField.Get("reg13"), 1, 0xffff), new SetFieldAction(OvsField.Get("reg14"), 2, 0xffff),
+                new CloneAction([dnat]), plain),
+            Flow(1, 0, new OvsMatch(), new OutputPortAction(3)),
+            Flow(2, 0, new OvsMatch(), new OutputPortAction(4)),
+        ];
+        var cached = new Bridge(flows, new GroupTable());
+        var uncached = new Bridge(flows, new GroupTable()) { UseMegaflows = false };
+        for (int i = 0; i < 3; i++)
+        {
+            var frame = Syn(1000, Ip("10.0.0.2"));
+            var expected = Run(uncached, frame);
+            Assert.Equal(expected, Run(cached, frame));
+            Assert.Equal(2, expected.Count);
+            Assert.StartsWith("3:", expected[0], StringComparison.Ordinal);
+            Assert.Contains("0A090909", expected[0], StringComparison.Ordinal);
+            Assert.StartsWith("4:", expected[1], StringComparison.Ordinal);
+            Assert.Contains("0A000002", expected[1], StringComparison.Ordinal);
+        }
+
+        Assert.True(cached.MegaflowHits >= 4);
+    }
 }
