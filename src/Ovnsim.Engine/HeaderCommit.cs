@@ -16,8 +16,8 @@ public static class HeaderCommit
     /// </summary>
     public static void Commit(Packet packet, ref FlowKey committed, in FlowKey key)
     {
-        var words = HeaderWords.Of(key);
-        if (HeaderWords.Equal(words, committed, key))
+        var words = HeaderChunks.Of(key);
+        if (HeaderChunks.Equal(words, committed, key))
         {
             return;
         }
@@ -60,14 +60,14 @@ public static class HeaderCommit
             }
         }
 
-        HeaderWords.Copy(words, ref committed, key);
+        HeaderChunks.Copy(words, ref committed, key);
     }
 
     /// <summary>
     /// Records that the bytes of a packet whose key is <paramref name="key"/> hold its header fields (the start of
     /// a pass). Only the header words of the packet's Ethernet type are copied: the others are never read back.
     /// </summary>
-    public static void Snapshot(ref FlowKey committed, in FlowKey key) => HeaderWords.Copy(HeaderWords.Of(key), ref committed, key);
+    public static void Snapshot(ref FlowKey committed, in FlowKey key) => HeaderChunks.Copy(HeaderChunks.Of(key), ref committed, key);
 
     /// <summary>Writes a 48-bit MAC.</summary>
     public static void WriteMac(Span<byte> d, ulong mac)
@@ -447,7 +447,7 @@ public static class HeaderCommit
 /// as OVS cannot set it), and a vector at a time, as the replay wrote them: a 64-bit read of a word a vector store has
 /// just written waits for the store.
 /// </summary>
-internal static class HeaderWords
+internal static class HeaderChunks
 {
     private static readonly KeyField[] CommonFields = [KeyFields.DlDst, KeyFields.DlSrc, KeyFields.DlType,
         KeyFields.VlanTci, KeyFields.NwProto, KeyFields.NwTos, KeyFields.NwTtl, KeyFields.NwFrag, KeyFields.NwSrc,
@@ -462,11 +462,11 @@ internal static class HeaderWords
     private static readonly int[] Ipv6 = MaskedKey.ActiveChunks(
         KeyFields.MaskOf([.. ArpFields, KeyFields.Ipv6Src, KeyFields.Ipv6Dst, KeyFields.NdTarget, KeyFields.Ipv6Label]));
 
-    static HeaderWords()
+    static HeaderChunks()
     {
         if (!Ipv6.SequenceEqual(MaskedKey.ActiveChunks(KeyFields.HeaderMask)))
         {
-            throw new InvalidOperationException("HeaderWords does not cover KeyFields.HeaderMask");
+            throw new InvalidOperationException("HeaderChunks does not cover KeyFields.HeaderMask");
         }
     }
 
