@@ -1169,6 +1169,9 @@ public sealed class Simulator : IBridgeSink
     /// <summary><c>run_buffered_binding</c>: the packets held for each learnt address, sent with its MAC.</summary>
     private void ReleaseHeld(List<(ulong Dp, PortBinding Port, UInt128 Key, ulong Mac)> learnt)
     {
+        // The learnt row reaches run_buffered_binding only in a later main-loop run than the one that wrote it, and
+        // that one ran buffered_packets_map_gc already: what was held more than 10 s ago is gone before the release.
+        ExpireHeld();
         foreach (var (dp, pb, ip, mac) in learnt)
         {
             var id = (dp, (uint)pb.TunnelKey, ip);
@@ -1195,6 +1198,16 @@ public sealed class Simulator : IBridgeSink
             }
         }
 
+    }
+
+    /// <summary>
+    /// <c>buffered_packets_map_gc</c>: the packets held for a next hop whose last packet came more than 10 s ago are
+    /// dropped. ovn-controller's main loop runs it on every pass while anything is held; here, on every pass that
+    /// commits what the controller learnt (a packet held for a next hop is not such a pass: pinctrl's thread holds it
+    /// without waking the main loop).
+    /// </summary>
+    private void ExpireHeld()
+    {
         foreach (var stale in _buffered.Where(b => Now > b.Value.Timestamp + BufferTimeoutMs).Select(b => b.Key).ToList())
         {
             _buffered.Remove(stale);

@@ -23,6 +23,7 @@ internal sealed partial class TopologyTraffic
     private readonly List<(int Router, int Switch)> _routerPorts = [];
     private readonly List<(string Ip, int Router)> _natExternals = [];
     private readonly List<(string Ip, int Port, string Protocol)> _vips = [];
+    private readonly List<(string Ip, int Port, string Protocol)> _vips6 = [];
     private readonly List<int> _localnets;
     private readonly HashSet<int> _defaultRoutes = [];
     private readonly List<TrafficStep> _steps = [];
@@ -77,6 +78,13 @@ internal sealed partial class TopologyTraffic
                 _vips.Add((lb.Groups[1].Value, lb.Groups[2].Success ? int.Parse(lb.Groups[2].Value, CultureInfo.InvariantCulture) : 0,
                     lb.Groups[3].Success ? lb.Groups[3].Value : "tcp"));
             }
+            else if (LbLine6().Match(line) is { Success: true } lb6)
+            {
+                bool withPort = lb6.Groups[1].Success;
+                _vips6.Add((withPort ? lb6.Groups[1].Value : lb6.Groups[3].Value,
+                    withPort ? int.Parse(lb6.Groups[2].Value, CultureInfo.InvariantCulture) : 0,
+                    lb6.Groups[4].Success ? lb6.Groups[4].Value : "tcp"));
+            }
             else if (RouteLine().Match(line) is { Success: true } route)
             {
                 _defaultRoutes.Add(int.Parse(route.Groups[1].Value, CultureInfo.InvariantCulture));
@@ -125,6 +133,9 @@ internal sealed partial class TopologyTraffic
 
     [GeneratedRegex(@"^lb-add lb\d+ ([0-9.]+)(?::(\d+))? ""[^""]*""(?: (tcp|udp))?")]
     private static partial Regex LbLine();
+
+    [GeneratedRegex(@"^lb-add lb\d+ (?:\[([0-9a-f:]+)\]:(\d+)|([0-9a-f]*:[0-9a-f:]+)) ""[^""]*""(?: (tcp|udp))?")]
+    private static partial Regex LbLine6();
 
     [GeneratedRegex(@"^lr-route-add lr(\d+) 0\.0\.0\.0/0 ")]
     private static partial Regex RouteLine();
@@ -312,24 +323,29 @@ internal sealed partial class TopologyTraffic
         }
     }
 
-    /// <summary>A VM connects to a load balancer VIP (through its router when it has one).</summary>
-    private void ToVip()
+    /// <summary>A VM connects to a load balancer VIP, IPv4 or IPv6 (through its router when it has one).</summary>
+    private void ToVip(bool v6 = false)
     {
-        if (_vms.Count == 0 || _vips.Count == 0)
+        var vips = v6 ? _vips6 : _vips;
+        if (_vms.Count == 0 || vips.Count == 0)
         {
             return;
         }
 
         var vm = Pick(_vms);
-        var (vip, port, protocol) = Pick(_vips);
+        var (vip, port, protocol) = Pick(vips);
         var ports = _routerPorts.Where(p => p.Switch == vm.Switch).ToList();
-        string dstMac = ports.Count > 0 ? RouterMac(Pick(ports).Router, vm.Switch) : "0a:00:00:00:ee:ef";
+        byte[] dstMac = Mac(ports.Count > 0 ? RouterMac(Pick(ports).Router, vm.Switch) : "0a:00:00:00:ee:ef"), srcMac = Mac(vm.Mac);
         ushort id = NextId();
-        ushort dport = port == 0 ? (ushort)80 : (ushort)port;
-        byte[] frame = protocol == "udp"
-            ? TestFrames.Udp(Mac(dstMac), Mac(vm.Mac), Ip(vm.Ip), Ip(vip), (ushort)(40000 + id), dport)
-            : TestFrames.Tcp(Mac(dstMac), Mac(vm.Mac), Ip(vm.Ip), Ip(vip), (ushort)(40000 + id), dport, 0x02, 2000, 0, id: id);
-        Add("vip", vm.Interface, frame, $"{protocol} {vm.Ip} -> VIP {vip}:{dport}");
+        ushort sport = (ushort)(40000 + id), dport = port == 0 ? (ushort)80 : (ushort)port;
+        byte[] frame = (v6, protocol) switch
+        {
+            (false, "udp") => TestFrames.Udp(dstMac, srcMac, Ip(vm.Ip), Ip(vip), sport, dport),
+            (false, _) => TestFrames.Tcp(dstMac, srcMac, Ip(vm.Ip), Ip(vip), sport, dport, 0x02, 2000, 0, id: id),
+            (true, "udp") => TestFrames.Udp6(dstMac, srcMac, Ip6(Vm6(vm)), Ip6(vip), sport, dport),
+            (true, _) => TestFrames.Tcp6(dstMac, srcMac, Ip6(Vm6(vm)), Ip6(vip), sport, dport, 0x02, 2000, 0),
+        };
+        Add(v6 ? "vip6" : "vip", vm.Interface, frame, v6 ? $"{protocol} {Vm6(vm)} -> VIP [{vip}]:{dport}" : $"{protocol} {vm.Ip} -> VIP {vip}:{dport}");
     }
 
     /// <summary>A packet with TTL 1 sent through a router.</summary>
@@ -423,8 +439,12 @@ internal sealed partial class TopologyTraffic
 
     private void OneStep6()
     {
-        switch (_rng.Next(7))
+        // Only topologies with an IPv6 VIP draw from eight, so that the others keep their traffic.
+        switch (_rng.Next(_vips6.Count > 0 ? 8 : 7))
         {
+            case 7:
+                ToVip(v6: true);
+                break;
             case 0:
                 SolicitRouter6();
                 break;
