@@ -610,6 +610,7 @@ public sealed partial class Bridge
         {
             HeaderCommit.Commit(x.Packet, ref x.Committed, x.Key);
         }
+
         if (ct.Table is { } next && last && !x.HasPending)
         {
             // A recirculating ct that ends the pass, with no other recirculation queued, hands the packet and its key

@@ -16,8 +16,8 @@ public static class HeaderCommit
     /// </summary>
     public static void Commit(Packet packet, ref FlowKey committed, in FlowKey key)
     {
-        var words = HeaderChunks.Of(key);
-        if (HeaderChunks.Equal(words, committed, key))
+        var chunks = HeaderChunks.Of(key);
+        if (HeaderChunks.Equal(chunks, committed, key))
         {
             return;
         }
@@ -60,12 +60,12 @@ public static class HeaderCommit
             }
         }
 
-        HeaderChunks.Copy(words, ref committed, key);
+        HeaderChunks.Copy(chunks, ref committed, key);
     }
 
     /// <summary>
     /// Records that the bytes of a packet whose key is <paramref name="key"/> hold its header fields (the start of
-    /// a pass). Only the header words of the packet's Ethernet type are copied: the others are never read back.
+    /// a pass). Only the header chunks of the packet's Ethernet type are copied: the others are never read back.
     /// </summary>
     public static void Snapshot(ref FlowKey committed, in FlowKey key) => HeaderChunks.Copy(HeaderChunks.Of(key), ref committed, key);
 

@@ -161,30 +161,11 @@ public static class MaskedKey
         }
     }
 
-    /// <summary>
-    /// Whether every word of <paramref name="a"/> and <paramref name="b"/> is equal, a Vector256 at a time (without
-    /// copying either): the width the key was written at, so that each load can take what a store has just written
-    /// (a wider load spanning two stores waits for both).
-    /// </summary>
+    /// <summary>Whether every word of <paramref name="a"/> and <paramref name="b"/> is equal, a vector at a time (without copying either).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static bool Equal(in FlowKey a, in FlowKey b)
-    {
-        ref ulong x = ref Words(a);
-        ref ulong y = ref Words(b);
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var diff = Vector256<ulong>.Zero;
-            for (nuint at = 0; at < FlowKey.Words; at += 4)
-            {
-                diff |= Vector256.LoadUnsafe(ref x, at) ^ Vector256.LoadUnsafe(ref y, at);
-            }
-
-            return diff == Vector256<ulong>.Zero;
-        }
-
-        return System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref x, FlowKey.Words)
-            .SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref y, FlowKey.Words));
-    }
+    public static bool Equal(in FlowKey a, in FlowKey b) =>
+        System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref Words(a), FlowKey.Words)
+            .SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpan(ref Words(b), FlowKey.Words));
 
     /// <summary>Whether <paramref name="a"/> and <paramref name="b"/> agree on the bits of <paramref name="mask"/>, a vector at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1197,7 +1197,6 @@ public sealed class Simulator : IBridgeSink
                 Bridge.PacketOut(frame, actions, this);
             }
         }
-
     }
 
     /// <summary>
