@@ -275,14 +275,21 @@ public sealed class EngineProperties
             && BinaryPrimitives.ReadUInt32BigEndian(synack.AsSpan(30)) == client && ChecksumsValid(synack);
         return forward && back && ct.Connections.Count == 1;
     }
+
     /// <summary>An ICMP destination-unreachable from <paramref name="src"/> to <paramref name="dst"/> quoting <paramref name="quoted"/>'s IP packet.</summary>
     private static byte[] IcmpError(uint src, uint dst, byte[] quoted)
     {
+        return TestFrames.Ipv4(NoMac, NoMac, src, dst, 1, ErrorMessage(3, 3, quoted), 2);
+    }
+
+    /// <summary>An ICMP or ICMPv6 error message of <paramref name="type"/> and <paramref name="code"/> quoting the IP packet of the frame <paramref name="quoted"/> (checksum left zero).</summary>
+    private static byte[] ErrorMessage(byte type, byte code, byte[] quoted)
+    {
         var icmp = new byte[8 + quoted.Length - 14];
-        icmp[0] = 3;
-        icmp[1] = 3;
+        icmp[0] = type;
+        icmp[1] = code;
         quoted.AsSpan(14).CopyTo(icmp.AsSpan(8));
-        return TestFrames.Ipv4(NoMac, NoMac, src, dst, 1, icmp, 2);
+        return icmp;
     }
 
     /// <summary>The quoted packet's addresses and ports, and whether the ICMP and quoted IP checksums hold.</summary>
@@ -370,11 +377,7 @@ public sealed class EngineProperties
     /// <summary>An ICMPv6 destination-unreachable from <paramref name="src"/> to <paramref name="dst"/> quoting <paramref name="quoted"/>'s IPv6 packet.</summary>
     private static byte[] Icmp6Error(UInt128 src, UInt128 dst, byte[] quoted)
     {
-        var icmp = new byte[8 + quoted.Length - 14];
-        icmp[0] = 1;
-        icmp[1] = 4;
-        quoted.AsSpan(14).CopyTo(icmp.AsSpan(8));
-        return TestFrames.Ipv6(NoMac, NoMac, src, dst, 58, icmp, 2);
+        return TestFrames.Ipv6(NoMac, NoMac, src, dst, 58, ErrorMessage(1, 4, quoted), 2);
     }
 
     /// <summary>The quoted packet's addresses and ports, and whether the ICMPv6 and quoted TCP checksums hold.</summary>

@@ -83,11 +83,17 @@ internal static class TestFrames
     /// <summary>An ICMPv6 echo request.</summary>
     public static byte[] Icmp6Echo(byte[] dstMac, byte[] srcMac, UInt128 src, UInt128 dst, ushort ident, ushort seq, byte hopLimit = 64)
     {
+        return Ipv6(dstMac, srcMac, src, dst, 58, EchoMessage(128, ident, seq), 2, hopLimit);
+    }
+
+    /// <summary>An ICMP or ICMPv6 echo message of <paramref name="type"/> with 8 bytes of zero data (checksum left zero).</summary>
+    private static byte[] EchoMessage(byte type, ushort ident, ushort seq)
+    {
         var icmp = new byte[16];
-        icmp[0] = 128;
+        icmp[0] = type;
         BinaryPrimitives.WriteUInt16BigEndian(icmp.AsSpan(4), ident);
         BinaryPrimitives.WriteUInt16BigEndian(icmp.AsSpan(6), seq);
-        return Ipv6(dstMac, srcMac, src, dst, 58, icmp, 2, hopLimit);
+        return icmp;
     }
 
     /// <summary>A UDP datagram over IPv6 with a 4-byte payload.</summary>
@@ -170,11 +176,7 @@ internal static class TestFrames
     /// <summary>An ICMP echo request.</summary>
     public static byte[] IcmpEcho(byte[] dstMac, byte[] srcMac, uint src, uint dst, ushort ident, ushort seq, byte ttl = 64)
     {
-        var icmp = new byte[16];
-        icmp[0] = 8;
-        BinaryPrimitives.WriteUInt16BigEndian(icmp.AsSpan(4), ident);
-        BinaryPrimitives.WriteUInt16BigEndian(icmp.AsSpan(6), seq);
-        return Ipv4(dstMac, srcMac, src, dst, 1, icmp, 2, ttl);
+        return Ipv4(dstMac, srcMac, src, dst, 1, EchoMessage(8, ident, seq), 2, ttl);
     }
 
     /// <summary>An ARP request (op 1) or reply (op 2).</summary>

@@ -280,8 +280,8 @@ internal sealed partial class TopologyTraffic
         Add("udp", vm.Interface, TestFrames.Udp(Mac(mac), Mac(vm.Mac), Ip(vm.Ip), Ip(ip), (ushort)(20000 + id), 7), $"UDP {vm.Ip} -> {ip} ({mac})");
     }
 
-    /// <summary>A VM pings one of its router's ports (its own subnet's or another's).</summary>
-    private void PingRouter()
+    /// <summary>A VM pings one of its router's ports (its own subnet's or another's), over IPv4 or IPv6.</summary>
+    private void PingRouter(bool v6 = false)
     {
         var choices = RouterPortsReachable();
         if (choices.Count == 0)
@@ -291,16 +291,23 @@ internal sealed partial class TopologyTraffic
 
         var (host, via, to) = Pick(choices);
         ushort id = NextId();
+        byte[] routerMac = Mac(RouterMac(via.Router, via.Switch)), hostMac = Mac(host.Mac);
+        if (v6)
+        {
+            string dst6 = RouterIp6(to.Router, to.Switch);
+            Add("ping6-router", host.Interface, TestFrames.Icmp6Echo(routerMac, hostMac, Ip6(Vm6(host)), Ip6(dst6), id, 1), $"{Vm6(host)} pings {dst6}");
+            return;
+        }
+
         string dst = RouterIp(to.Router, to.Switch);
-        Add("ping-router", host.Interface, TestFrames.IcmpEcho(Mac(RouterMac(via.Router, via.Switch)), Mac(host.Mac), Ip(host.Ip), Ip(dst), id, 1),
-            $"{host.Ip} pings {dst}");
+        Add("ping-router", host.Interface, TestFrames.IcmpEcho(routerMac, hostMac, Ip(host.Ip), Ip(dst), id, 1), $"{host.Ip} pings {dst}");
     }
 
     /// <summary>
-    /// A TCP SYN routed from one VM to a VM on another of the router's switches (the router asks for the next hop),
-    /// often followed by the destination's ARP reply and its SYN-ACK back.
+    /// A TCP SYN routed, over IPv4 or IPv6, from one VM to a VM on another of the router's switches (the router asks
+    /// for the next hop), often followed by the destination's ARP reply or NA and its SYN-ACK back.
     /// </summary>
-    private void RoutedBetweenVms()
+    private void RoutedBetweenVms(bool v6 = false)
     {
         var choices = RoutedPairs();
         if (choices.Count == 0)
@@ -311,15 +318,29 @@ internal sealed partial class TopologyTraffic
         var (src, r, dst) = Pick(choices);
         ushort id = NextId();
         ushort sport = (ushort)(30000 + id);
-        Add("tcp-routed", src.Interface, TestFrames.Tcp(Mac(RouterMac(r, src.Switch)), Mac(src.Mac), Ip(src.Ip), Ip(dst.Ip), sport, 80, 0x02, 1000, 0, id: id),
-            $"SYN {src.Ip} -> {dst.Ip} through lr{r}");
+        string srcIp = v6 ? Vm6(src) : src.Ip, dstIp = v6 ? Vm6(dst) : dst.Ip;
+        byte[] Syn(string dstMac, string srcMac, string from, string to, ushort sp, ushort dp, byte flags, uint seq, uint ack) => v6
+            ? TestFrames.Tcp6(Mac(dstMac), Mac(srcMac), Ip6(from), Ip6(to), sp, dp, flags, seq, ack)
+            : TestFrames.Tcp(Mac(dstMac), Mac(srcMac), Ip(from), Ip(to), sp, dp, flags, seq, ack, id: id);
+
+        Add(v6 ? "tcp6-routed" : "tcp-routed", src.Interface, Syn(RouterMac(r, src.Switch), src.Mac, srcIp, dstIp, sport, 80, 0x02, 1000, 0),
+            $"SYN {srcIp} -> {dstIp} through lr{r}");
         if (_rng.Next(3) > 0)
         {
-            string routerMac = RouterMac(r, dst.Switch), routerIp = RouterIp(r, dst.Switch);
-            Add("arp-reply", dst.Interface, TestFrames.Arp(Mac(routerMac), Mac(dst.Mac), 2, Mac(dst.Mac), Ip(dst.Ip), Mac(routerMac), Ip(routerIp)),
-                $"ARP reply {dst.Ip} is-at {dst.Mac}");
-            Add("tcp-reply", dst.Interface, TestFrames.Tcp(Mac(routerMac), Mac(dst.Mac), Ip(dst.Ip), Ip(src.Ip), 80, sport, 0x12, 5000, 1001, id: id),
-                $"SYN-ACK {dst.Ip} -> {src.Ip}");
+            string routerMac = RouterMac(r, dst.Switch);
+            if (v6)
+            {
+                Add("na", dst.Interface, TestFrames.NdAdvert(Mac(routerMac), Mac(dst.Mac), Ip6(dstIp), Ip6(RouterIp6(r, dst.Switch))),
+                    $"NA {dstIp} is-at {dst.Mac}");
+            }
+            else
+            {
+                Add("arp-reply", dst.Interface, TestFrames.Arp(Mac(routerMac), Mac(dst.Mac), 2, Mac(dst.Mac), Ip(dstIp), Mac(routerMac), Ip(RouterIp(r, dst.Switch))),
+                    $"ARP reply {dstIp} is-at {dst.Mac}");
+            }
+
+            Add(v6 ? "tcp6-reply" : "tcp-reply", dst.Interface, Syn(routerMac, dst.Mac, dstIp, srcIp, 80, sport, 0x12, 5000, 1001),
+                $"SYN-ACK {dstIp} -> {srcIp}");
         }
     }
 
@@ -449,10 +470,10 @@ internal sealed partial class TopologyTraffic
                 SolicitRouter6();
                 break;
             case 1:
-                PingRouter6();
+                PingRouter(v6: true);
                 break;
             case 2 or 3:
-                RoutedBetweenVms6();
+                RoutedBetweenVms(v6: true);
                 break;
             case 4:
                 HopLimitExpires6();
@@ -473,46 +494,6 @@ internal sealed partial class TopologyTraffic
 
         string target = router is { } r ? RouterIp6(r, vm.Switch) : neighbour is not null ? Vm6(neighbour) : $"fd00:{vm.Switch}::99";
         Add("ns", vm.Interface, TestFrames.NdSolicit(Mac(vm.Mac), Ip6(Vm6(vm)), Ip6(target)), $"NS who-has {target} tell {Vm6(vm)}");
-    }
-
-    /// <summary>A VM pings one of its router's ports over IPv6.</summary>
-    private void PingRouter6()
-    {
-        var choices = RouterPortsReachable();
-        if (choices.Count == 0)
-        {
-            return;
-        }
-
-        var (host, via, to) = Pick(choices);
-        ushort id = NextId();
-        string dst = RouterIp6(to.Router, to.Switch);
-        Add("ping6-router", host.Interface, TestFrames.Icmp6Echo(Mac(RouterMac(via.Router, via.Switch)), Mac(host.Mac), Ip6(Vm6(host)), Ip6(dst), id, 1),
-            $"{Vm6(host)} pings {dst}");
-    }
-
-    /// <summary>A TCP SYN routed over IPv6 to a VM on another of the router's switches, often with the destination's NA and SYN-ACK after.</summary>
-    private void RoutedBetweenVms6()
-    {
-        var choices = RoutedPairs();
-        if (choices.Count == 0)
-        {
-            return;
-        }
-
-        var (src, r, dst) = Pick(choices);
-        ushort id = NextId();
-        ushort sport = (ushort)(30000 + id);
-        Add("tcp6-routed", src.Interface, TestFrames.Tcp6(Mac(RouterMac(r, src.Switch)), Mac(src.Mac), Ip6(Vm6(src)), Ip6(Vm6(dst)), sport, 80, 0x02, 1000, 0),
-            $"SYN {Vm6(src)} -> {Vm6(dst)} through lr{r}");
-        if (_rng.Next(3) > 0)
-        {
-            string routerMac = RouterMac(r, dst.Switch), routerIp = RouterIp6(r, dst.Switch);
-            Add("na", dst.Interface, TestFrames.NdAdvert(Mac(routerMac), Mac(dst.Mac), Ip6(Vm6(dst)), Ip6(routerIp)),
-                $"NA {Vm6(dst)} is-at {dst.Mac}");
-            Add("tcp6-reply", dst.Interface, TestFrames.Tcp6(Mac(routerMac), Mac(dst.Mac), Ip6(Vm6(dst)), Ip6(Vm6(src)), 80, sport, 0x12, 5000, 1001),
-                $"SYN-ACK {Vm6(dst)} -> {Vm6(src)}");
-        }
     }
 
     /// <summary>A UDP datagram with hop limit 1 sent through a router.</summary>
