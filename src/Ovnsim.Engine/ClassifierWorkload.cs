@@ -66,7 +66,9 @@ public sealed class ClassifierWorkload
             (prios[i], prios[q]) = (prios[q], prios[i]);
         }
 
-        const int flowValues = 1 << Fields;
+        // N_FLOW_VALUES multiplies the value counts of every field but metadata, so a lookup flow's index has
+        // twelve bits for thirteen fields: the last field drawn (nw_tos) always takes its first value.
+        const int flowValues = 1 << (Fields - 1);
 
         // The order test-classifier.c draws a lookup flow's fields in.
         int[] order = [2, 3, 0, 1, 4, 5, 6, 7, 8, 9, 10, 11, 12];
@@ -86,6 +88,7 @@ public sealed class ClassifierWorkload
         }
 
         var seen = new HashSet<(FlowKey, FlowKey, int)>();
+        var inserts = new InsertDraws();
         for (int i = 0; i < rules; i++)
         {
             int priority = prios[Range((uint)priorities)];
@@ -95,6 +98,12 @@ public sealed class ClassifierWorkload
             int p = wcf != 0 ? (priority == int.MaxValue ? priority - 1 : priority) : 0;
             if (seen.Add((MaskedKey.And(value, mask), mask, p)))
             {
+                // classifier_insert shares the generator: its hash maps draw a basis as they are made and grown.
+                for (int d = inserts.Insert(HonourWildcards ? wcf : (1u << Fields) - 1, pattern); d > 0; d--)
+                {
+                    Next();
+                }
+
                 Rules.Add((value, mask, p));
             }
         }
@@ -106,7 +115,7 @@ public sealed class ClassifierWorkload
     /// <summary>The rules: value, mask, priority (duplicates dropped, as <c>classifier_find_rule_exactly</c> does).</summary>
     public List<(FlowKey Value, FlowKey Mask, int Priority)> Rules { get; } = [];
 
-    /// <summary>The 16,384 lookup flows.</summary>
+    /// <summary>The 8,192 lookup flows (<c>2 * N_FLOW_VALUES</c>).</summary>
     public FlowKey[] Lookups { get; }
 
     /// <summary>The lookup sequence's indexes: the generator re-seeded with 1, then <c>random_range</c> of the flows.</summary>
@@ -154,6 +163,120 @@ public sealed class ClassifierWorkload
         }
 
         return (value, mask);
+    }
+
+    /// <summary>
+    /// How many times OVS 3.1's <c>classifier_insert</c> calls <c>random_uint32</c> (lib/classifier.c, lib/cmap.c,
+    /// lib/ccmap.c), which moves the generator test-classifier draws its rules from: a new subtable makes a
+    /// <c>ccmap</c> per flow segment its mask touches (each draws a basis) and joins the classifier's <c>cmap</c> of
+    /// subtables; a rule with a new masked value counts into each segment index's <c>ccmap</c> and joins the
+    /// subtable's <c>cmap</c> of rules. A map draws again when it grows: a <c>cmap</c> (five entries a 64-byte
+    /// bucket) once it holds 85% of its entries, starting empty; a <c>ccmap</c> (eight a bucket, starting with one
+    /// bucket) once its distinct hashes reach 85%, checked before each count. A cuckoo insertion that fails and
+    /// rehashes with a new basis is not modelled: at these sizes it takes an unlucky hash.
+    /// </summary>
+    private sealed class InsertDraws
+    {
+        // struct flow's segments (flow_segment_u64s): metadata up to dl_dst, L2 up to nw_src, L3 up to nd_target,
+        // then L4. A bit per field, in Columns order: tun_id, metadata and in_port; dl_* and vlan_tci; nw_*; tp_*.
+        private static readonly uint[] Segments = [0b10011, 0b11001100000, 0b1100000001100, 0b110000000];
+
+        private readonly Dictionary<uint, Subtable> _subtables = [];
+        private readonly HashMap _subtableMap = HashMap.EmptyCmap;
+
+        /// <summary>Inserts a rule matching the fields <paramref name="fields"/> with values <paramref name="pattern"/>; returns the draws.</summary>
+        public int Insert(uint fields, uint pattern)
+        {
+            int draws = 0;
+            if (!_subtables.TryGetValue(fields, out var sub))
+            {
+                sub = new Subtable();
+                uint upTo = 0;
+                for (int seg = 0; seg < Segments.Length - 1; seg++)
+                {
+                    upTo |= Segments[seg];
+                    if ((fields & Segments[seg]) != 0)
+                    {
+                        draws++; // ccmap_init
+                        sub.Indexes.Add((upTo, HashMap.NewCcmap, []));
+                    }
+                }
+
+                // With nothing in the last segment, the last index would hash what the rules' map hashes: dropped.
+                if (sub.Indexes.Count > 0 && (fields & Segments[^1]) == 0)
+                {
+                    sub.Indexes.RemoveAt(sub.Indexes.Count - 1);
+                }
+
+                _subtables[fields] = sub;
+                draws += _subtableMap.Add();
+            }
+
+            if (sub.Values.Add(pattern & fields))
+            {
+                foreach (var (upTo, index, seen) in sub.Indexes)
+                {
+                    draws += index.Count(seen.Add(pattern & fields & upTo));
+                }
+
+                draws += sub.Rules.Add();
+            }
+
+            return draws;
+        }
+
+        private sealed class Subtable
+        {
+            public List<(uint UpTo, HashMap Index, HashSet<uint> Seen)> Indexes { get; } = [];
+
+            public HashSet<uint> Values { get; } = [];
+
+            public HashMap Rules { get; } = HashMap.EmptyCmap;
+        }
+
+        /// <summary>The size bookkeeping of a cmap or ccmap: buckets less one, entries a bucket, entries held.</summary>
+        private sealed class HashMap(uint mask, int perBucket, bool made)
+        {
+            private const double MaxLoad = 0.85;
+            private uint _mask = mask;
+            private int _n;
+            private bool _made = made;
+
+            public static HashMap EmptyCmap => new(0, 5, false);
+
+            public static HashMap NewCcmap => new(0, 8, true);
+
+            /// <summary>calc_max_n: 85% of the entries (CMAP_MAX_LOAD is a 32-bit fraction), none for the empty cmap.</summary>
+            private int MaxN => _made ? (int)(((ulong)(_mask + 1) * (ulong)perBucket * (uint)(uint.MaxValue * MaxLoad)) >> 32) : 0;
+
+            /// <summary>cmap_insert of a new node: the draws.</summary>
+            public int Add()
+            {
+                int draws = Grow();
+                _n++;
+                return draws;
+            }
+
+            /// <summary>ccmap_inc: the growth check comes first, whether or not the hash is new; the draws.</summary>
+            public int Count(bool unique)
+            {
+                int draws = Grow();
+                _n += unique ? 1 : 0;
+                return draws;
+            }
+
+            private int Grow()
+            {
+                if (_n < MaxN)
+                {
+                    return 0;
+                }
+
+                _mask = _made ? (_mask << 1) | 1 : 1;
+                _made = true;
+                return 1;
+            }
+        }
     }
 
     /// <summary>lib/random.c <c>random_next</c>.</summary>
