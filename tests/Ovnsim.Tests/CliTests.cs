@@ -54,6 +54,27 @@ public sealed class CliTests
         Assert.Contains(message, stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// The benchmark prints what real <c>ovstest test-classifier benchmark 1000 1000 30 1 200000</c> printed
+    /// (Data/classifier/ovstest-benchmark.txt) in its layout, with and without wildcards; then the 30-subtable variant.
+    /// </summary>
+    [Fact]
+    public void Bench_classifier_prints_the_real_benchmark_counts_in_its_layout()
+    {
+        var (code, stdout, stderr) = Run("bench", "classifier", "--lookups", "200000");
+        Assert.Equal(0, code);
+        Assert.Empty(stderr);
+        Assert.StartsWith("\nBenchmarking with:\n1000 rules with 1000 priorities in 30 tables, 1 threads doing 200000 lookups each\n", stdout, StringComparison.Ordinal);
+        string[] parts = stdout.Split("Rules matching only");
+        Assert.Equal(2, parts.Length);
+        Assert.Contains("1000 rules in 1 subtables", parts[0], StringComparison.Ordinal);
+        Assert.Equal(2, parts[0].Split("\nhits: 23782, misses: 176218\nclassifier lookups: ").Length - 1);
+        Assert.Contains("\nWithout wildcards: \n\nhits:", parts[0], StringComparison.Ordinal);
+        Assert.Contains("\nWith wildcards: \n\nhits:", parts[0], StringComparison.Ordinal);
+        Assert.Contains("1000 rules in 30 subtables", parts[1], StringComparison.Ordinal);
+        Assert.Equal(2, parts[1].Split("\nhits: 200000, misses: 0\n").Length - 1);
+    }
+
     [Fact]
     public void Demo_runs_without_arguments_and_shows_the_port_forwarding()
     {
