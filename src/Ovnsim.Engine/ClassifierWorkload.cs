@@ -220,7 +220,7 @@ public sealed class ClassifierWorkload
             {
                 foreach (var (upTo, index, seen) in sub.Indexes)
                 {
-                    draws += index.Count(seen.Add(pattern & fields & upTo));
+                    draws += index.Add(seen.Add(pattern & fields & upTo));
                 }
 
                 draws += sub.Rules.Add();
@@ -253,32 +253,22 @@ public sealed class ClassifierWorkload
             /// <summary>calc_max_n: 85% of the entries (CMAP_MAX_LOAD is a 32-bit fraction), none for the empty cmap.</summary>
             private int MaxN => _made ? (int)(((ulong)(_mask + 1) * (ulong)perBucket * (uint)(uint.MaxValue * MaxLoad)) >> 32) : 0;
 
-            /// <summary>cmap_insert of a new node: the draws.</summary>
-            public int Add()
+            /// <summary>
+            /// cmap_insert of a new node, or ccmap_inc (<paramref name="isNew"/> false for a hash it holds: the growth
+            /// check comes first all the same); the draws: 1 if the map grew (to twice the buckets), else 0.
+            /// </summary>
+            public int Add(bool isNew = true)
             {
-                int draws = Grow();
-                _n++;
-                return draws;
-            }
-
-            /// <summary>ccmap_inc: the growth check comes first, whether or not the hash is new; the draws.</summary>
-            public int Count(bool unique)
-            {
-                int draws = Grow();
-                _n += unique ? 1 : 0;
-                return draws;
-            }
-
-            private int Grow()
-            {
-                if (_n < MaxN)
+                int draws = 0;
+                if (_n >= MaxN)
                 {
-                    return 0;
+                    _mask = (_mask << 1) | 1;
+                    _made = true;
+                    draws = 1;
                 }
 
-                _mask = _made ? (_mask << 1) | 1 : 1;
-                _made = true;
-                return 1;
+                _n += isNew ? 1 : 0;
+                return draws;
             }
         }
     }
