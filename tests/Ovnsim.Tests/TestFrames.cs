@@ -15,10 +15,7 @@ internal static class TestFrames
     /// <summary>An IPv4 frame carrying <paramref name="l4"/>, whose checksum (at <paramref name="checksumAt"/>, or none when negative) is filled in.</summary>
     public static byte[] Ipv4(byte[] dstMac, byte[] srcMac, uint src, uint dst, byte proto, byte[] l4, int checksumAt, byte ttl = 64, ushort id = 1)
     {
-        var f = new byte[14 + 20 + l4.Length];
-        dstMac.CopyTo(f, 0);
-        srcMac.CopyTo(f, 6);
-        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(12), 0x0800);
+        var f = Ethernet(14 + 20 + l4.Length, dstMac, srcMac, 0x0800);
         var ip = f.AsSpan(14);
         ip[0] = 0x45;
         BinaryPrimitives.WriteUInt16BigEndian(ip[2..], (ushort)(20 + l4.Length));
@@ -38,6 +35,16 @@ internal static class TestFrames
         return f;
     }
 
+    /// <summary>A frame of <paramref name="length"/> bytes with its Ethernet header written.</summary>
+    private static byte[] Ethernet(int length, byte[] dstMac, byte[] srcMac, ushort type)
+    {
+        var f = new byte[length];
+        dstMac.CopyTo(f, 0);
+        srcMac.CopyTo(f, 6);
+        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(12), type);
+        return f;
+    }
+
     private static uint L4PseudoSum(byte[] f)
     {
         uint sum = f[23] + (uint)(f.Length - 34);
@@ -52,10 +59,7 @@ internal static class TestFrames
     /// <summary>An IPv6 frame carrying <paramref name="l4"/> as next header <paramref name="nextHeader"/>, whose checksum (at <paramref name="checksumAt"/>, or none when negative) is filled in.</summary>
     public static byte[] Ipv6(byte[] dstMac, byte[] srcMac, UInt128 src, UInt128 dst, byte nextHeader, byte[] l4, int checksumAt, byte hopLimit = 64)
     {
-        var f = new byte[14 + 40 + l4.Length];
-        dstMac.CopyTo(f, 0);
-        srcMac.CopyTo(f, 6);
-        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(12), 0x86dd);
+        var f = Ethernet(14 + 40 + l4.Length, dstMac, srcMac, 0x86dd);
         var ip = f.AsSpan(14);
         ip[0] = 0x60;
         BinaryPrimitives.WriteUInt16BigEndian(ip[4..], (ushort)l4.Length);
@@ -182,10 +186,7 @@ internal static class TestFrames
     /// <summary>An ARP request (op 1) or reply (op 2).</summary>
     public static byte[] Arp(byte[] dstMac, byte[] srcMac, ushort op, byte[] sha, uint spa, byte[] tha, uint tpa)
     {
-        var f = new byte[42];
-        dstMac.CopyTo(f, 0);
-        srcMac.CopyTo(f, 6);
-        BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(12), 0x0806);
+        var f = Ethernet(42, dstMac, srcMac, 0x0806);
         BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(14), 1);
         BinaryPrimitives.WriteUInt16BigEndian(f.AsSpan(16), 0x0800);
         f[18] = 6;
