@@ -115,26 +115,24 @@ internal static class TestFrames
     {
         UInt128 group = ((UInt128)0xff02_0000_0000_0000UL << 64) | 0x0000_0001_ff00_0000UL | (target & 0xff_ffff);
         var dstMac = new byte[] { 0x33, 0x33, 0xff, (byte)(target >> 16), (byte)(target >> 8), (byte)target };
-        var ns = new byte[32];
-        ns[0] = 135;
-        BinaryPrimitives.WriteUInt128BigEndian(ns.AsSpan(8), target);
-        ns[24] = 1;
-        ns[25] = 1;
-        srcMac.CopyTo(ns, 26);
-        return Ipv6(dstMac, srcMac, src, group, 58, ns, 2, 255);
+        return Ipv6(dstMac, srcMac, src, group, 58, NdMessage(135, 0, target, 1, srcMac), 2, 255);
     }
 
     /// <summary>A solicited neighbour advertisement: <paramref name="src"/> is at <paramref name="srcMac"/> (target link-layer address option, override set).</summary>
-    public static byte[] NdAdvert(byte[] dstMac, byte[] srcMac, UInt128 src, UInt128 dst)
+    public static byte[] NdAdvert(byte[] dstMac, byte[] srcMac, UInt128 src, UInt128 dst) =>
+        Ipv6(dstMac, srcMac, src, dst, 58, NdMessage(136, 0x60, src, 2, srcMac), 2, 255);
+
+    /// <summary>An ND message (checksum left 0): ICMPv6 <paramref name="type"/>, <paramref name="flags"/>, the target address and one link-layer address option of <paramref name="optionType"/>.</summary>
+    private static byte[] NdMessage(byte type, byte flags, UInt128 target, byte optionType, byte[] mac)
     {
-        var na = new byte[32];
-        na[0] = 136;
-        na[4] = 0x60;
-        BinaryPrimitives.WriteUInt128BigEndian(na.AsSpan(8), src);
-        na[24] = 2;
-        na[25] = 1;
-        srcMac.CopyTo(na, 26);
-        return Ipv6(dstMac, srcMac, src, dst, 58, na, 2, 255);
+        var m = new byte[32];
+        m[0] = type;
+        m[4] = flags;
+        BinaryPrimitives.WriteUInt128BigEndian(m.AsSpan(8), target);
+        m[24] = optionType;
+        m[25] = 1;
+        mac.CopyTo(m, 26);
+        return m;
     }
 
     /// <summary>An IPv6 address.</summary>
